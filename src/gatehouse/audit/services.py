@@ -1,0 +1,172 @@
+"""Writing the system log. Every service write calls `record`; nothing else writes entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from gatehouse.audit.models import ChainHead, LogEntry
+from gatehouse.core.actors import Actor
+from gatehouse.core.events import publish
+
+GENESIS_HASH = "0" * 64
+HASHED_FIELDS = (
+    "sequence",
+    "created_at",
+    "actor_kind",
+    "actor_label",
+    "action",
+    "module",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "before",
+    "after",
+    "result",
+    "message",
+    "source_address",
+    "group_path",
+    "previous_hash",
+)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    return str(value)
+
+
+def to_json_value(value: Any) -> Any:
+    """Round-trip through JSON so that what is hashed equals what the database gives back."""
+    return json.loads(json.dumps(value, default=_json_default))
+
+
+def compute_hash(entry: LogEntry) -> str:
+    body = {name: getattr(entry, name) for name in HASHED_FIELDS}
+    body["created_at"] = entry.created_at.astimezone(dt.UTC).isoformat()
+    body["enterprise_id"] = entry.enterprise_id
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=_json_default)
+    key = settings.AUDIT_CHAIN_KEY.encode()
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def chain_name(enterprise_id: int | None) -> str:
+    return "platform" if enterprise_id is None else str(enterprise_id)
+
+
+def snapshot(instance: models.Model, fields: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """The audited view of a model: the named fields, foreign keys as ids, JSON-safe."""
+    values: dict[str, Any] = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        if field.many_to_many:
+            values[name] = sorted(
+                str(obj) for obj in getattr(instance, name).all()
+            ) if instance.pk else []
+        elif field.is_relation:
+            values[name] = getattr(instance, f"{name}_id")
+        else:
+            values[name] = getattr(instance, name)
+    return to_json_value(values)
+
+
+@transaction.atomic
+def record(
+    action: str,
+    *,
+    actor: Actor,
+    enterprise_id: int | None,
+    obj: models.Model | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    result: str = LogEntry.Result.SUCCESS,
+    message: str = "",
+    group_path: str = "",
+    publish_event: bool = True,
+) -> LogEntry:
+    """Append an entry to the enterprise's chain and publish `action` after commit."""
+    head = _locked_head(chain_name(enterprise_id))
+    entry = LogEntry(
+        enterprise_id=enterprise_id,
+        sequence=head.sequence + 1,
+        created_at=timezone.now(),
+        actor_kind=actor.kind.value,
+        actor_label=actor.label[:200],
+        actor_user=actor.user if actor.user is not None and actor.user.pk else None,
+        action=action,
+        module=action.split(".", 1)[0],
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=str(obj)[:255] if obj is not None else "",
+        before=to_json_value(before) if before is not None else None,
+        after=to_json_value(after) if after is not None else None,
+        result=result,
+        message=message,
+        source_address=actor.address[:64],
+        group_path=group_path,
+        previous_hash=head.entry_hash or GENESIS_HASH,
+    )
+    entry.entry_hash = compute_hash(entry)
+    entry.save(force_insert=True)
+    head.sequence = entry.sequence
+    head.entry_hash = entry.entry_hash
+    head.save(update_fields=["sequence", "entry_hash"])
+    if publish_event and result == LogEntry.Result.SUCCESS:
+        publish(
+            action,
+            enterprise_id=enterprise_id,
+            group_path=group_path,
+            payload={
+                "object_type": entry.object_type,
+                "object_id": entry.object_id,
+                "object": entry.object_repr,
+                "actor": entry.actor_label,
+                "log_id": entry.pk,
+            },
+        )
+    return entry
+
+
+def record_failure(
+    action: str,
+    *,
+    actor: Actor,
+    enterprise_id: int | None,
+    message: str,
+    obj: models.Model | None = None,
+    group_path: str = "",
+) -> LogEntry:
+    """Log a refused operation in its own transaction, so it survives the caller's rollback."""
+    with transaction.atomic(durable=False):
+        return record(
+            action,
+            actor=actor,
+            enterprise_id=enterprise_id,
+            obj=obj,
+            result=LogEntry.Result.FAILURE,
+            message=message,
+            group_path=group_path,
+            publish_event=False,
+        )
+
+
+def _locked_head(chain: str) -> ChainHead:
+    try:
+        with transaction.atomic():
+            ChainHead.objects.get_or_create(chain=chain)
+    except IntegrityError:  # created concurrently by another writer: fine, lock it below
+        pass
+    return ChainHead.objects.select_for_update().get(chain=chain)

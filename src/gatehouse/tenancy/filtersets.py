@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from gatehouse.core.forms import ConsoleFilterMixin
+from gatehouse.tenancy import selectors
+from gatehouse.tenancy.models import Enterprise, Group, Role, User
+
+
+class SearchFilterSet(ConsoleFilterMixin, django_filters.FilterSet):
+    """`q` searches the fields named in `search_fields`. Filters are declared explicitly: the
+    automatic ones would query the scoped manager at import time, outside any scope."""
+
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    search_fields: tuple[str, ...] = ()
+
+    def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value.strip()})
+        return queryset.filter(condition)
+
+
+class EnterpriseFilterSet(SearchFilterSet):
+    search_fields = ("name", "code", "contact_name")
+    is_active = django_filters.BooleanFilter(label=_("Enabled"))
+
+    class Meta:
+        model = Enterprise
+        fields = ("q", "is_active")
+
+
+class GroupFilterSet(SearchFilterSet):
+    search_fields = ("name",)
+
+    class Meta:
+        model = Group
+        fields = ("q",)
+
+
+class VisibleGroupFilter(django_filters.ModelChoiceFilter):
+    """Choices limited to the requesting user's subtree."""
+
+    def get_queryset(self, request: Any) -> QuerySet[Group]:
+        if request is None:
+            return Group.objects.none()  # type: ignore[no-any-return]
+        return selectors.visible_groups(request.user)
+
+
+class UserFilterSet(SearchFilterSet):
+    search_fields = ("username", "full_name", "email")
+    group = VisibleGroupFilter(label=_("Group"))
+    is_active = django_filters.BooleanFilter(label=_("Enabled"))
+    is_group_admin = django_filters.BooleanFilter(label=_("Group administrator"))
+
+    class Meta:
+        model = User
+        fields = ("q", "group", "is_active", "is_group_admin")
+
+
+class RoleFilterSet(SearchFilterSet):
+    search_fields = ("name", "description")
+
+    class Meta:
+        model = Role
+        fields = ("q",)
