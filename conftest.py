@@ -1,0 +1,81 @@
+"""Shared pytest fixtures: the standard cast every test can use.
+
+- enterprise A with an administrator at the top group and a member in a sub-group;
+- enterprise B with its own administrator;
+- the platform super administrator.
+Fixture data is created outside any tenant scope (platform scope), as the app's own
+bootstrap does; the code under test then runs in the scopes the middleware opens.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+os.environ.setdefault("GATEHOUSE_DATA_DIR", tempfile.mkdtemp(prefix="gatehouse-test-"))
+
+import pytest
+from django.test import Client
+
+PASSWORD = "Correct-Horse-42"
+
+
+@dataclass
+class Cast:
+    superadmin: object
+    enterprise_a: object
+    enterprise_b: object
+    a_admin: object
+    a_member: object
+    a_sub_group: object
+    a_sibling_group: object
+    b_admin: object
+    a_role: object
+    b_role: object
+
+
+@pytest.fixture
+def cast(db: None) -> Cast:
+    from gatehouse.core.actors import Actor
+    from gatehouse.core.scoping import platform_scope
+    from gatehouse.tenancy import services
+    from gatehouse.tenancy.models import User
+
+    system = Actor.system("test setup")
+    with platform_scope():
+        superadmin, _ = services.ensure_superadmin("root", PASSWORD)
+        ent_a, a_admin, _ = services.create_enterprise(
+            actor=system, code="acme", name="Acme", admin_username="a-admin")
+        ent_b, b_admin, _ = services.create_enterprise(
+            actor=system, code="bolt", name="Bolt", admin_username="b-admin")
+        for user in (a_admin, b_admin):
+            user.set_password(PASSWORD)
+            user.must_change_password = False
+            user.save()
+        a_role = services.create_role(actor=system, enterprise_id=ent_a.pk, name="A viewers",
+                                      permissions=["tenancy.view", "audit.view"])
+        b_role = services.create_role(actor=system, enterprise_id=ent_b.pk, name="B viewers",
+                                      permissions=["tenancy.view", "audit.view"])
+        assert a_admin.group is not None
+        sub = services.create_group(actor=system, parent=a_admin.group, name="Branch")
+        sibling = services.create_group(actor=system, parent=a_admin.group, name="Sibling")
+        a_member, _ = services.create_user(actor=system, group=sub, username="a-member",
+                                           password=PASSWORD, roles=[a_role])
+        a_member = User.global_objects.get(pk=a_member.pk)
+    return Cast(superadmin, ent_a, ent_b, a_admin, a_member, sub, sibling, b_admin, a_role,
+                b_role)
+
+
+def login_client(username: str, password: str = PASSWORD) -> Client:
+    client = Client(HTTP_HOST="localhost")
+    response = client.post("/login/", {"username": username, "password": password})
+    assert response.status_code == 302, response.content[:500]
+    return client
+
+
+@pytest.fixture
+def client_for(cast: Cast) -> Iterator[object]:
+    """`client_for("a-admin")` returns a console client logged in as that cast member."""
+    yield login_client
