@@ -47,25 +47,35 @@ def cast(db: None) -> Cast:
     with platform_scope():
         superadmin, _ = services.ensure_superadmin("root", PASSWORD)
         ent_a, a_admin, _ = services.create_enterprise(
-            actor=system, code="acme", name="Acme", admin_username="a-admin")
+            actor=system, code="acme", name="Acme", admin_username="a-admin"
+        )
         ent_b, b_admin, _ = services.create_enterprise(
-            actor=system, code="bolt", name="Bolt", admin_username="b-admin")
+            actor=system, code="bolt", name="Bolt", admin_username="b-admin"
+        )
         for user in (a_admin, b_admin):
             user.set_password(PASSWORD)
             user.must_change_password = False
             user.save()
-        a_role = services.create_role(actor=system, enterprise_id=ent_a.pk, name="A viewers",
-                                      permissions=["tenancy.view", "audit.view"])
-        b_role = services.create_role(actor=system, enterprise_id=ent_b.pk, name="B viewers",
-                                      permissions=["tenancy.view", "audit.view"])
+        a_role = services.create_role(
+            actor=system,
+            enterprise_id=ent_a.pk,
+            name="A viewers",
+            permissions=["tenancy.view", "audit.view"],
+        )
+        b_role = services.create_role(
+            actor=system,
+            enterprise_id=ent_b.pk,
+            name="B viewers",
+            permissions=["tenancy.view", "audit.view"],
+        )
         assert a_admin.group is not None
         sub = services.create_group(actor=system, parent=a_admin.group, name="Branch")
         sibling = services.create_group(actor=system, parent=a_admin.group, name="Sibling")
-        a_member, _ = services.create_user(actor=system, group=sub, username="a-member",
-                                           password=PASSWORD, roles=[a_role])
+        a_member, _ = services.create_user(
+            actor=system, group=sub, username="a-member", password=PASSWORD, roles=[a_role]
+        )
         a_member = User.global_objects.get(pk=a_member.pk)
-    return Cast(superadmin, ent_a, ent_b, a_admin, a_member, sub, sibling, b_admin, a_role,
-                b_role)
+    return Cast(superadmin, ent_a, ent_b, a_admin, a_member, sub, sibling, b_admin, a_role, b_role)
 
 
 def login_client(username: str, password: str = PASSWORD) -> Client:

@@ -12,6 +12,10 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gatehouse.core.actors import Actor
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -85,7 +89,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _setup_django()
     from gatehouse.core.jobs.worker import run_worker
 
-    return run_worker(threads=args.threads)
+    return int(run_worker(threads=args.threads))
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -100,7 +104,7 @@ def cmd_createsuperadmin(args: argparse.Namespace) -> int:
     return 0
 
 
-def _system_actor() -> object:
+def _system_actor() -> Actor:
     from gatehouse.core.actors import Actor
 
     return Actor.system("command line")
@@ -113,7 +117,9 @@ def cmd_enterprise_create(args: argparse.Namespace) -> int:
 
     try:
         enterprise, admin, password = create_enterprise(
-            actor=_system_actor(), code=args.code, name=args.name,  # type: ignore[arg-type]
+            actor=_system_actor(),
+            code=args.code,
+            name=args.name,
             admin_username=args.admin,
         )
     except ServiceError as exc:
@@ -137,8 +143,11 @@ def cmd_user_create(args: argparse.Namespace) -> int:
         return 2
     with tenant_scope(enterprise.pk):
         groups = Group.objects.filter(enterprise=enterprise)
-        group = (groups.filter(name=args.group).first() if args.group
-                 else groups.filter(parent__isnull=True).first())
+        group = (
+            groups.filter(name=args.group).first()
+            if args.group
+            else groups.filter(parent__isnull=True).first()
+        )
         if group is None:
             print(f"error: no group {args.group!r} in {enterprise.code}", file=sys.stderr)
             return 2
@@ -147,11 +156,17 @@ def cmd_user_create(args: argparse.Namespace) -> int:
         if missing:
             print(f"error: unknown roles: {', '.join(sorted(missing))}", file=sys.stderr)
             return 2
-        password = getpass.getpass("Password (empty: generate one): ") if args.ask_password else None
+        password = (
+            getpass.getpass("Password (empty: generate one): ") if args.ask_password else None
+        )
         try:
             user, generated = create_user(
-                actor=_system_actor(), group=group, username=args.username,  # type: ignore[arg-type]
-                password=password or None, is_group_admin=args.group_admin, roles=roles,
+                actor=_system_actor(),
+                group=group,
+                username=args.username,
+                password=password or None,
+                is_group_admin=args.group_admin,
+                roles=roles,
             )
         except ServiceError as exc:
             print(f"error: {exc.message}", file=sys.stderr)
@@ -178,8 +193,12 @@ def cmd_token_create(args: argparse.Namespace) -> int:
             return 2
         expires = timezone.now() + timedelta(days=args.days) if args.days else None
         try:
-            _token, secret = create_token(user, actor=_system_actor(), name=args.name,  # type: ignore[arg-type]
-                                          expires_at=expires)
+            _token, secret = create_token(
+                user,
+                actor=_system_actor(),
+                name=args.name,
+                expires_at=expires,
+            )
         except ServiceError as exc:
             print(f"error: {exc.message}", file=sys.stderr)
             return 2
@@ -205,8 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gatehouse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str,
-            parent: argparse._SubParsersAction | None = None) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    def add(
+        name: str,
+        func: Callable[[argparse.Namespace], int],
+        help_text: str,
+        parent: argparse._SubParsersAction[argparse.ArgumentParser] | None = None,
+    ) -> argparse.ArgumentParser:
         p = (parent or sub).add_parser(name, help=help_text)
         p.set_defaults(func=func)
         return p
@@ -226,9 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--username", default="admin")
 
     enterprise = sub.add_parser("enterprise", help="enterprises").add_subparsers(
-        dest="sub", required=True)
-    p = add("create", cmd_enterprise_create, "create an enterprise and its administrator",
-            enterprise)
+        dest="sub", required=True
+    )
+    p = add(
+        "create", cmd_enterprise_create, "create an enterprise and its administrator", enterprise
+    )
     p.add_argument("code")
     p.add_argument("--name", required=True)
     p.add_argument("--admin", required=True, help="username of the enterprise administrator")

@@ -80,7 +80,8 @@ def snapshot(instance: models.Model, fields: list[str] | tuple[str, ...]) -> dic
             values[name] = getattr(instance, f"{name}_id")
         else:
             values[name] = getattr(instance, name)
-    return to_json_value(values)
+    result: dict[str, Any] = to_json_value(values)
+    return result
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from gatehouse.console.navigation import menu_for
 
 def console(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    menu = menu_for(user) if user is not None and user.is_authenticated else []  # type: ignore[arg-type]
+    menu = menu_for(user) if user is not None and user.is_authenticated else []
     return {
         "console_menu": menu,
         "gatehouse_version": gatehouse.__version__,

@@ -51,8 +51,12 @@ def menu_for(user: User) -> list[dict[str, object]]:
     menu = []
     for sec in sorted(_SECTIONS.values(), key=lambda s: s.order):
         items = [
-            {"label": item.label, "url": reverse(item.url_name), "icon": item.icon,
-             "url_name": item.url_name}
+            {
+                "label": item.label,
+                "url": reverse(item.url_name),
+                "icon": item.icon,
+                "url_name": item.url_name,
+            }
             for item in sec.items
             if has_permission(user, item.permission)
         ]

@@ -27,14 +27,21 @@ from gatehouse.core.scoping import platform_scope
 from gatehouse.tenancy import selectors, services
 from gatehouse.tenancy.models import User
 
+
+def as_user(user: object) -> User:
+    """The logged-in user as our model (login_required views only ever see one)."""
+    if not isinstance(user, User):
+        raise TypeError("expected an authenticated Gatehouse user")
+    return user
+
+
 PENDING_2FA_KEY = "gatehouse_pending_2fa_user"
 PENDING_NEXT_KEY = "gatehouse_pending_next"
 
 
 def _locked_message(until: Any) -> str:
     return _(
-        "Too many failed logins for this account from your address. "
-        "Try again after %(time)s."
+        "Too many failed logins for this account from your address. Try again after %(time)s."
     ) % {"time": formats.time_format(timezone.localtime(until), "H:i")}
 
 
@@ -63,9 +70,14 @@ def _complete_login(request: HttpRequest, user: User, address: str) -> HttpRespo
     login(request, user, backend="gatehouse.tenancy.auth.GatehouseBackend")
     with platform_scope():
         services.clear_login_failures(user.username, address)
-        record("tenancy.user.logged_in", actor=Actor.for_user(user, address),
-               enterprise_id=user.enterprise_id, obj=user, group_path=user.group_path,
-               publish_event=False)
+        record(
+            "tenancy.user.logged_in",
+            actor=Actor.for_user(user, address),
+            enterprise_id=user.enterprise_id,
+            obj=user,
+            group_path=user.group_path,
+            publish_event=False,
+        )
     if user.language:
         request.session["_language"] = user.language
     next_url = request.session.pop(PENDING_NEXT_KEY, None) or request.GET.get("next")
@@ -100,10 +112,14 @@ class LoginView(View):
             with platform_scope():
                 locked = services.note_login_failure(username, address)
             _log_login_failure(username, address, "wrong username or password")
-            form.add_error(None, _locked_message(locked) if locked else _(
-                "The username or password is not correct, or the account is disabled."))
+            form.add_error(
+                None,
+                _locked_message(locked)
+                if locked
+                else _("The username or password is not correct, or the account is disabled."),
+            )
             return render(request, self.template_name, context, status=429 if locked else 400)
-        assert isinstance(user, User)
+        user = as_user(user)
         if user.totp_enabled:
             request.session.cycle_key()
             request.session[PENDING_2FA_KEY] = user.pk
@@ -127,8 +143,9 @@ class LoginVerifyView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         if self._pending_user(request) is None:
             return redirect("console:login")
-        return render(request, self.template_name,
-                      {"form": TotpForm(), "title": _("Two-factor login")})
+        return render(
+            request, self.template_name, {"form": TotpForm(), "title": _("Two-factor login")}
+        )
 
     def post(self, request: HttpRequest) -> HttpResponse:
         user = self._pending_user(request)
@@ -164,8 +181,11 @@ class PasswordChangeView(LoginRequiredMixin, View):
     template_name = "console/password_change.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, self.template_name,
-                      {"form": PasswordChangeForm(), "title": _("Change password")})
+        return render(
+            request,
+            self.template_name,
+            {"form": PasswordChangeForm(), "title": _("Change password")},
+        )
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = PasswordChangeForm(request.POST)
@@ -173,11 +193,13 @@ class PasswordChangeView(LoginRequiredMixin, View):
         if not form.is_valid():
             return render(request, self.template_name, context, status=400)
         user = request.user
-        assert isinstance(user, User)
+        user = as_user(user)
         try:
             services.change_own_password(
-                user, actor=Actor.from_request(request),
-                current=form.cleaned_data["current_password"], new=form.cleaned_data["password"],
+                user,
+                actor=Actor.from_request(request),
+                current=form.cleaned_data["current_password"],
+                new=form.cleaned_data["password"],
             )
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -195,7 +217,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        assert isinstance(user, User)
+        user = as_user(user)
         context["title"] = _("Dashboard")
         context["cards"] = selectors.dashboard_counts(user)
         context["recent_log"] = selectors.recent_log_entries(user, limit=10)
@@ -211,7 +233,7 @@ class ProfileView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        assert isinstance(user, User)
+        user = as_user(user)
         context["title"] = _("My account")
         if not user.totp_enabled:
             secret = self.request.session.get(self.SETUP_KEY) or services.new_totp_secret()
@@ -226,7 +248,7 @@ class ProfileView(LoginRequiredMixin, TemplateView):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        assert isinstance(user, User)
+        user = as_user(user)
         actor = Actor.from_request(request)
         action = request.POST.get("action")
         try:
@@ -235,9 +257,12 @@ class ProfileView(LoginRequiredMixin, TemplateView):
                     form = TotpSetupForm(request.POST)
                     if not form.is_valid():
                         raise ServiceError(_("Enter the code from your authenticator app."))
-                    services.enable_totp(user, actor=actor,
-                                         secret=request.session.get(self.SETUP_KEY, ""),
-                                         code=form.cleaned_data["code"])
+                    services.enable_totp(
+                        user,
+                        actor=actor,
+                        secret=request.session.get(self.SETUP_KEY, ""),
+                        code=form.cleaned_data["code"],
+                    )
                     request.session.pop(self.SETUP_KEY, None)
                     messages.success(request, _("Two-factor login is on."))
                 elif action == "disable_totp":

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 class ActorKind(StrEnum):
     USER = "user"
-    TOKEN = "token"
+    TOKEN = "token"  # noqa: S105 - an actor kind, not a secret
     DEVICE = "device"
     SYSTEM = "system"
 

@@ -13,6 +13,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from gatehouse.tenancy.models import User
 
 STANDARD_ACTIONS: dict[str, Promise] = {
@@ -59,10 +61,12 @@ def is_known(codename: str) -> bool:
     return codename in all_codenames()
 
 
-def has_permission(user: User | None, codename: str) -> bool:
+def has_permission(user: User | AnonymousUser | None, codename: str) -> bool:
     """The one permission check. Super administrators hold everything; group administrators
     hold every tenant permission inside their subtree; others hold what their roles grant."""
-    if user is None or not user.is_authenticated or not user.is_active:
+    from gatehouse.tenancy.models import User
+
+    if not isinstance(user, User) or not user.is_active:
         return False
     if user.is_superuser:
         return True

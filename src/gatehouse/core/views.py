@@ -53,9 +53,10 @@ class PermissionRequiredMixin(LoginRequiredMixin):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if not has_permission(request.user, self.get_permission_codename()):  # type: ignore[arg-type]
+        if not has_permission(request.user, self.get_permission_codename()):
             raise DjangoPermissionDenied
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc, no-any-return]
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[assignment]
+        return response
 
     @property
     def actor(self) -> Actor:
@@ -71,7 +72,7 @@ class ConsolePageView(PermissionRequiredMixin, TemplateView):
     """A console page with no model behind it."""
 
 
-class ObjectListView(VisibleQuerysetMixin, SingleTableMixin, FilterView):  # type: ignore[misc]
+class ObjectListView(VisibleQuerysetMixin, SingleTableMixin, FilterView):
     """List with search, filters, sorting and the manual's page sizes (10/15/20/25/50/100)."""
 
     template_name = "core/object_list.html"
@@ -93,19 +94,18 @@ class ObjectListView(VisibleQuerysetMixin, SingleTableMixin, FilterView):  # typ
         return [self.template_name]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
+        context: dict[str, Any] = super().get_context_data(**kwargs)
         app = self.permission_app or self.model._meta.app_label
         context.update(
             title=self.title or self.model._meta.verbose_name_plural,
             page_sizes=PAGE_SIZES,
-            can_add=bool(self.add_url_name)
-            and has_permission(self.request.user, f"{app}.add"),  # type: ignore[arg-type]
+            can_add=bool(self.add_url_name) and has_permission(self.request.user, f"{app}.add"),
             add_url=reverse(self.add_url_name) if self.add_url_name else "",
         )
         return context
 
 
-class ObjectDetailView(VisibleQuerysetMixin, DetailView):  # type: ignore[misc]
+class ObjectDetailView(VisibleQuerysetMixin, DetailView):  # type: ignore[type-arg]
     template_name = "core/object_detail.html"
     detail_fields: ClassVar[tuple[str, ...]] = ()
 
@@ -119,12 +119,12 @@ class ObjectDetailView(VisibleQuerysetMixin, DetailView):  # type: ignore[misc]
             value = display() if callable(display) else getattr(obj, name)
             if field.many_to_many:
                 value = ", ".join(str(v) for v in value.all())
-            rows.append((field.verbose_name, value))  # type: ignore[union-attr]
+            rows.append((getattr(field, "verbose_name", name), value))
         app = self.permission_app or self.model._meta.app_label
         context.update(
             rows=rows,
-            can_change=has_permission(self.request.user, f"{app}.change"),  # type: ignore[arg-type]
-            can_delete=has_permission(self.request.user, f"{app}.delete"),  # type: ignore[arg-type]
+            can_change=has_permission(self.request.user, f"{app}.change"),
+            can_delete=has_permission(self.request.user, f"{app}.delete"),
         )
         return context
 

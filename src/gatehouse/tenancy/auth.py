@@ -13,7 +13,7 @@ from gatehouse.tenancy.models import User
 
 
 class GatehouseBackend(BaseBackend):
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,
@@ -43,9 +43,7 @@ class GatehouseBackend(BaseBackend):
     def get_user(self, user_id: int) -> User | None:
         with platform_scope():
             user = (
-                User.global_objects.select_related("enterprise", "group")
-                .filter(pk=user_id)
-                .first()
+                User.global_objects.select_related("enterprise", "group").filter(pk=user_id).first()
             )
         if user is None or not self.user_can_authenticate(user):
             return None

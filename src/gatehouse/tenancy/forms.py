@@ -12,8 +12,11 @@ from gatehouse.tenancy.models import Enterprise, Group, Role, User
 
 
 class EnterpriseForm(ConsoleForm):
-    code = forms.SlugField(label=_("Enterprise code"), max_length=40,
-                           help_text=_("Letters, digits, hyphens; used by the mobile app to find the enterprise."))
+    code = forms.SlugField(
+        label=_("Enterprise code"),
+        max_length=40,
+        help_text=_("Letters, digits, hyphens; used by the mobile app to find the enterprise."),
+    )
     name = forms.CharField(label=_("Name"), max_length=120)
     contact_name = forms.CharField(label=_("Contact person"), max_length=120, required=False)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=40, required=False)
@@ -21,8 +24,11 @@ class EnterpriseForm(ConsoleForm):
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
     is_active = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
     admin_username = forms.CharField(
-        label=_("Administrator username"), max_length=150,
-        help_text=_("The enterprise administrator account; a one-time password is shown after saving."),
+        label=_("Administrator username"),
+        max_length=150,
+        help_text=_(
+            "The enterprise administrator account; a one-time password is shown after saving."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -45,12 +51,15 @@ class GroupForm(ConsoleForm):
             self.initial.setdefault("parent", self.instance.parent_id)
             # A group cannot move below itself; the top group has no parent to choose.
             visible = {g.pk: g.path for g in selectors.visible_groups(self.user)}
-            choices = [(pk, label) for pk, label in choices
-                       if not visible[pk].startswith(self.instance.path)]
+            choices = [
+                (pk, label)
+                for pk, label in choices
+                if not visible[pk].startswith(self.instance.path)
+            ]
             if self.instance.parent_id is None or self.instance.parent_id not in visible:
                 del self.fields["parent"]
                 return
-        self.fields["parent"].choices = choices
+        self.fields["parent"].choices = choices  # type: ignore[attr-defined]
 
     def clean_parent(self) -> Group:
         group: Group = selectors.visible_groups(self.user).get(pk=self.cleaned_data["parent"])
@@ -71,7 +80,7 @@ class RoleForm(ConsoleForm):
         for area in areas():
             field_name = f"perm_{area.app}"
             self.fields[field_name] = forms.MultipleChoiceField(
-                label=area.title,
+                label=str(area.title),
                 required=False,
                 choices=[(f"{area.app}.{a}", label) for a, label in area.actions.items()],
                 widget=forms.CheckboxSelectMultiple,
@@ -93,23 +102,37 @@ class UserForm(ConsoleForm):
     email = forms.EmailField(label=_("E-mail"), required=False)
     group = forms.TypedChoiceField(label=_("Group"), coerce=int)
     is_group_admin = forms.BooleanField(
-        label=_("Group administrator"), required=False,
-        help_text=_("Has every permission in this group and below; needs no role."))
-    roles = forms.ModelMultipleChoiceField(label=_("Roles"), queryset=Role.objects.none(),
-                                           required=False, widget=forms.CheckboxSelectMultiple)
+        label=_("Group administrator"),
+        required=False,
+        help_text=_("Has every permission in this group and below; needs no role."),
+    )
+    roles = forms.ModelMultipleChoiceField(
+        label=_("Roles"),
+        queryset=Role.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     is_active = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
     password = forms.CharField(
-        label=_("Password"), required=False, strip=False,
+        label=_("Password"),
+        required=False,
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Leave empty to generate a one-time password that must be changed at first login."),
+        help_text=_(
+            "Leave empty to generate a one-time password that must be changed at first login."
+        ),
     )
-    password_confirm = forms.CharField(label=_("Confirm password"), required=False, strip=False,
-                                       widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_confirm = forms.CharField(
+        label=_("Confirm password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].choices = selectors.group_choices(self.user)
-        self.fields["roles"].queryset = selectors.visible_roles(self.user)
+        self.fields["group"].choices = selectors.group_choices(self.user)  # type: ignore[attr-defined]
+        self.fields["roles"].queryset = selectors.visible_roles(self.user)  # type: ignore[attr-defined]
         if isinstance(self.instance, User):
             del self.fields["password"]
             del self.fields["password_confirm"]

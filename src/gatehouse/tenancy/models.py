@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gatehouse.core.models import TenantModel, tenant_manager
+from gatehouse.core.models import TenantManager, TenantModel
 
 
 class Enterprise(models.Model):
@@ -142,7 +142,7 @@ class User(AbstractBaseUser):
     REQUIRED_FIELDS: ClassVar[list[str]] = []
     group_path_lookup: ClassVar[str | None] = "group__path"
 
-    objects = tenant_manager()
+    objects = TenantManager()
     global_objects = GlobalUserManager()
 
     class Meta:

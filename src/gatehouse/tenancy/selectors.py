@@ -13,7 +13,7 @@ from gatehouse.tenancy.models import Enterprise, Group, Role, User
 
 
 def visible_groups(user: User) -> QuerySet[Group]:
-    return Group.objects.visible_to(user).order_by("path")  # type: ignore[no-any-return]
+    return Group.objects.visible_to(user).order_by("path")
 
 
 def group_choices(user: User) -> list[tuple[int, str]]:
@@ -29,23 +29,43 @@ def group_choices(user: User) -> list[tuple[int, str]]:
 
 
 def visible_roles(user: User) -> QuerySet[Role]:
-    return Role.objects.visible_to(user)  # type: ignore[no-any-return]
+    return Role.objects.visible_to(user)
 
 
 def dashboard_counts(user: User) -> list[dict[str, Any]]:
     cards: list[dict[str, Any]] = []
     if user.is_superuser:
-        cards.append({"label": _("Enterprises"), "value": Enterprise.objects.count(),
-                      "icon": "building", "url_name": "tenancy:enterprise_list"})
+        cards.append(
+            {
+                "label": _("Enterprises"),
+                "value": Enterprise.objects.count(),
+                "icon": "building",
+                "url_name": "tenancy:enterprise_list",
+            }
+        )
     if has_permission(user, "tenancy.view"):
-        cards.extend([
-            {"label": _("Groups"), "value": visible_groups(user).count(), "icon": "sitemap",
-             "url_name": "tenancy:group_list"},
-            {"label": _("Users"), "value": User.objects.visible_to(user).count(), "icon": "users",
-             "url_name": "tenancy:user_list"},
-            {"label": _("Roles"), "value": visible_roles(user).count(), "icon": "lock-access",
-             "url_name": "tenancy:role_list"},
-        ])
+        cards.extend(
+            [
+                {
+                    "label": _("Groups"),
+                    "value": visible_groups(user).count(),
+                    "icon": "sitemap",
+                    "url_name": "tenancy:group_list",
+                },
+                {
+                    "label": _("Users"),
+                    "value": User.objects.visible_to(user).count(),
+                    "icon": "users",
+                    "url_name": "tenancy:user_list",
+                },
+                {
+                    "label": _("Roles"),
+                    "value": visible_roles(user).count(),
+                    "icon": "lock-access",
+                    "url_name": "tenancy:role_list",
+                },
+            ]
+        )
     return cards
 
 

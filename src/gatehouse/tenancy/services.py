@@ -25,12 +25,27 @@ from gatehouse.core.permissions import all_codenames
 from gatehouse.core.scoping import platform_scope, tenant_scope
 from gatehouse.tenancy.models import ApiToken, Enterprise, Group, LoginFailure, Role, User
 
-ENTERPRISE_FIELDS = ("code", "name", "contact_name", "contact_phone", "contact_email", "address",
-                     "is_active")
-USER_FIELDS = ("username", "full_name", "email", "group", "is_group_admin", "is_active", "roles",
-               "totp_enabled")
+ENTERPRISE_FIELDS = (
+    "code",
+    "name",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "address",
+    "is_active",
+)
+USER_FIELDS = (
+    "username",
+    "full_name",
+    "email",
+    "group",
+    "is_group_admin",
+    "is_active",
+    "roles",
+    "totp_enabled",
+)
 ROLE_FIELDS = ("name", "description", "permissions")
-TOKEN_PREFIX = "gh_"
+TOKEN_PREFIX = "gh_"  # noqa: S105 - a public marker, not a secret
 
 
 def generate_password(length: int = 16) -> str:
@@ -111,15 +126,23 @@ def update_enterprise(enterprise: Enterprise, *, actor: Actor, **changes: Any) -
     before = snapshot(enterprise, ENTERPRISE_FIELDS)
     if "code" in changes:
         with platform_scope():
-            clash = Enterprise.objects.filter(code__iexact=changes["code"]).exclude(pk=enterprise.pk)
+            clash = Enterprise.objects.filter(code__iexact=changes["code"]).exclude(
+                pk=enterprise.pk
+            )
             if clash.exists():
                 raise ServiceError(_("An enterprise with this code already exists."), field="code")
     for name, value in changes.items():
         setattr(enterprise, name, value)
     enterprise.full_clean()
     enterprise.save()
-    record("tenancy.enterprise.changed", actor=actor, enterprise_id=None, obj=enterprise,
-           before=before, after=snapshot(enterprise, ENTERPRISE_FIELDS))
+    record(
+        "tenancy.enterprise.changed",
+        actor=actor,
+        enterprise_id=None,
+        obj=enterprise,
+        before=before,
+        after=snapshot(enterprise, ENTERPRISE_FIELDS),
+    )
     return enterprise
 
 
@@ -134,15 +157,22 @@ def delete_enterprise(enterprise: Enterprise, *, actor: Actor) -> None:
         User.global_objects.filter(enterprise=enterprise).delete()
         for group in Group.objects.filter(enterprise=enterprise).order_by("-path"):
             group.delete()
-        record("tenancy.enterprise.deleted", actor=actor, enterprise_id=None, obj=enterprise,
-               before=before)
+        record(
+            "tenancy.enterprise.deleted",
+            actor=actor,
+            enterprise_id=None,
+            obj=enterprise,
+            before=before,
+        )
         enterprise.delete()
 
 
 # --- groups -------------------------------------------------------------------------------
 
 
-def _check_group_name(enterprise_id: int, parent: Group | None, name: str, exclude: int | None) -> None:
+def _check_group_name(
+    enterprise_id: int, parent: Group | None, name: str, exclude: int | None
+) -> None:
     name = name.strip()
     if not name:
         raise ServiceError(_("The group name cannot be empty."), field="name")
@@ -161,8 +191,14 @@ def create_group(*, actor: Actor, parent: Group, name: str) -> Group:
     group.save()
     group.path = f"{parent.path}{group.pk}/"
     group.save(update_fields=["path"])
-    record("tenancy.group.created", actor=actor, enterprise_id=group.enterprise_id, obj=group,
-           after=snapshot(group, ("name", "parent")), group_path=group.path)
+    record(
+        "tenancy.group.created",
+        actor=actor,
+        enterprise_id=group.enterprise_id,
+        obj=group,
+        after=snapshot(group, ("name", "parent")),
+        group_path=group.path,
+    )
     return group
 
 
@@ -173,8 +209,15 @@ def rename_group(group: Group, *, actor: Actor, name: str) -> Group:
     before = snapshot(group, ("name", "parent"))
     group.name = name.strip()
     group.save(update_fields=["name"])
-    record("tenancy.group.changed", actor=actor, enterprise_id=group.enterprise_id, obj=group,
-           before=before, after=snapshot(group, ("name", "parent")), group_path=group.path)
+    record(
+        "tenancy.group.changed",
+        actor=actor,
+        enterprise_id=group.enterprise_id,
+        obj=group,
+        before=before,
+        after=snapshot(group, ("name", "parent")),
+        group_path=group.path,
+    )
     return group
 
 
@@ -199,8 +242,15 @@ def move_group(group: Group, *, actor: Actor, parent: Group) -> Group:
     group.refresh_from_db()
     group.parent = parent
     group.save(update_fields=["parent"])
-    record("tenancy.group.moved", actor=actor, enterprise_id=group.enterprise_id, obj=group,
-           before=before, after=snapshot(group, ("name", "parent")), group_path=group.path)
+    record(
+        "tenancy.group.moved",
+        actor=actor,
+        enterprise_id=group.enterprise_id,
+        obj=group,
+        before=before,
+        after=snapshot(group, ("name", "parent")),
+        group_path=group.path,
+    )
     return group
 
 
@@ -215,8 +265,14 @@ def delete_group(group: Group, *, actor: Actor) -> None:
         raise ServiceError(_("Only an empty group can be deleted: it still has users."))
     before = snapshot(group, ("name", "parent"))
     path = group.path
-    record("tenancy.group.deleted", actor=actor, enterprise_id=group.enterprise_id, obj=group,
-           before=before, group_path=path)
+    record(
+        "tenancy.group.deleted",
+        actor=actor,
+        enterprise_id=group.enterprise_id,
+        obj=group,
+        before=before,
+        group_path=path,
+    )
     group.delete()
 
 
@@ -240,11 +296,21 @@ def create_role(
 ) -> Role:
     if Role.objects.filter(enterprise_id=enterprise_id, name__iexact=name.strip()).exists():
         raise ServiceError(_("A role with this name already exists."), field="name")
-    role = Role(enterprise_id=enterprise_id, name=name.strip(), description=description,
-                permissions=_clean_permissions(permissions))
+    role = Role(
+        enterprise_id=enterprise_id,
+        name=name.strip(),
+        description=description,
+        permissions=_clean_permissions(permissions),
+    )
     role.save()
-    record("tenancy.role.created", actor=actor, enterprise_id=enterprise_id, obj=role,
-           after=snapshot(role, ROLE_FIELDS), group_path=_root_path(enterprise_id))
+    record(
+        "tenancy.role.created",
+        actor=actor,
+        enterprise_id=enterprise_id,
+        obj=role,
+        after=snapshot(role, ROLE_FIELDS),
+        group_path=_root_path(enterprise_id),
+    )
     return role
 
 
@@ -261,9 +327,15 @@ def update_role(role: Role, *, actor: Actor, **changes: Any) -> Role:
     for name, value in changes.items():
         setattr(role, name, value)
     role.save()
-    record("tenancy.role.changed", actor=actor, enterprise_id=role.enterprise_id, obj=role,
-           before=before, after=snapshot(role, ROLE_FIELDS),
-           group_path=_root_path(role.enterprise_id))
+    record(
+        "tenancy.role.changed",
+        actor=actor,
+        enterprise_id=role.enterprise_id,
+        obj=role,
+        before=before,
+        after=snapshot(role, ROLE_FIELDS),
+        group_path=_root_path(role.enterprise_id),
+    )
     return role
 
 
@@ -271,8 +343,14 @@ def update_role(role: Role, *, actor: Actor, **changes: Any) -> Role:
 def delete_role(role: Role, *, actor: Actor) -> None:
     if role.users.exists():
         raise ServiceError(_("This role is still given to users; take it away from them first."))
-    record("tenancy.role.deleted", actor=actor, enterprise_id=role.enterprise_id, obj=role,
-           before=snapshot(role, ROLE_FIELDS), group_path=_root_path(role.enterprise_id))
+    record(
+        "tenancy.role.deleted",
+        actor=actor,
+        enterprise_id=role.enterprise_id,
+        obj=role,
+        before=snapshot(role, ROLE_FIELDS),
+        group_path=_root_path(role.enterprise_id),
+    )
     role.delete()
 
 
@@ -329,8 +407,14 @@ def create_user(
     _check_roles(group, roles)
     if not is_group_admin and not roles:
         raise ServiceError(_("A normal user needs at least one role."), field="roles")
-    user = User(username=username, enterprise_id=group.enterprise_id, group=group,
-                is_group_admin=is_group_admin, full_name=full_name, email=email)
+    user = User(
+        username=username,
+        enterprise_id=group.enterprise_id,
+        group=group,
+        is_group_admin=is_group_admin,
+        full_name=full_name,
+        email=email,
+    )
     generated = None
     if password:
         _validate_new_password(password, user)
@@ -340,8 +424,14 @@ def create_user(
     user.set_password(password)
     user.save()
     user.roles.set(roles)
-    record("tenancy.user.created", actor=actor, enterprise_id=user.enterprise_id, obj=user,
-           after=snapshot(user, USER_FIELDS), group_path=group.path)
+    record(
+        "tenancy.user.created",
+        actor=actor,
+        enterprise_id=user.enterprise_id,
+        obj=user,
+        after=snapshot(user, USER_FIELDS),
+        group_path=group.path,
+    )
     return user, generated
 
 
@@ -358,8 +448,10 @@ def update_user(user: User, *, actor: Actor, **changes: Any) -> User:
         if changes["group"].enterprise_id != user.enterprise_id:
             raise ServiceError(_("That group belongs to another enterprise."), field="group")
     roles = changes.pop("roles", None)
-    if actor.user is not None and actor.user.pk == user.pk and (
-        changes.get("is_active") is False or changes.get("is_group_admin") is False
+    if (
+        actor.user is not None
+        and actor.user.pk == user.pk
+        and (changes.get("is_active") is False or changes.get("is_group_admin") is False)
     ):
         raise ServiceError(_("You cannot disable or demote your own account."))
     for name, value in changes.items():
@@ -370,8 +462,15 @@ def update_user(user: User, *, actor: Actor, **changes: Any) -> User:
     if not user.is_group_admin and not user.roles.exists():
         raise ServiceError(_("A normal user needs at least one role."), field="roles")
     user.save()
-    record("tenancy.user.changed", actor=actor, enterprise_id=user.enterprise_id, obj=user,
-           before=before, after=snapshot(user, USER_FIELDS), group_path=user.group_path)
+    record(
+        "tenancy.user.changed",
+        actor=actor,
+        enterprise_id=user.enterprise_id,
+        obj=user,
+        before=before,
+        after=snapshot(user, USER_FIELDS),
+        group_path=user.group_path,
+    )
     return user
 
 
@@ -383,8 +482,14 @@ def delete_user(user: User, *, actor: Actor) -> None:
         raise ServiceError(_("You cannot delete your own account."))
     if user.is_superuser:
         raise PermissionDenied()
-    record("tenancy.user.deleted", actor=actor, enterprise_id=user.enterprise_id, obj=user,
-           before=snapshot(user, USER_FIELDS), group_path=user.group_path)
+    record(
+        "tenancy.user.deleted",
+        actor=actor,
+        enterprise_id=user.enterprise_id,
+        obj=user,
+        before=snapshot(user, USER_FIELDS),
+        group_path=user.group_path,
+    )
     user.delete()
 
 
@@ -397,8 +502,13 @@ def reset_password(user: User, *, actor: Actor) -> str:
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
-    record("tenancy.user.password_reset", actor=actor, enterprise_id=user.enterprise_id, obj=user,
-           group_path=user.group_path)
+    record(
+        "tenancy.user.password_reset",
+        actor=actor,
+        enterprise_id=user.enterprise_id,
+        obj=user,
+        group_path=user.group_path,
+    )
     return password
 
 
@@ -407,14 +517,20 @@ def change_own_password(user: User, *, actor: Actor, current: str, new: str) -> 
     if not user.check_password(current):
         raise ServiceError(_("The current password is not correct."), field="current_password")
     if current == new:
-        raise ServiceError(_("The new password must differ from the current one."),
-                           field="password")
+        raise ServiceError(
+            _("The new password must differ from the current one."), field="password"
+        )
     _validate_new_password(new, user)
     user.set_password(new)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
-    record("tenancy.user.password_changed", actor=actor, enterprise_id=user.enterprise_id,
-           obj=user, group_path=user.group_path)
+    record(
+        "tenancy.user.password_changed",
+        actor=actor,
+        enterprise_id=user.enterprise_id,
+        obj=user,
+        group_path=user.group_path,
+    )
     return user
 
 
@@ -433,13 +549,19 @@ def totp_is_valid(secret: str, code: str) -> bool:
 @transaction.atomic
 def enable_totp(user: User, *, actor: Actor, secret: str, code: str) -> User:
     if not totp_is_valid(secret, code):
-        raise ServiceError(_("That code is not valid. Check the time on your phone and try again."),
-                           field="code")
+        raise ServiceError(
+            _("That code is not valid. Check the time on your phone and try again."), field="code"
+        )
     user.totp_secret = secret
     user.totp_enabled = True
     user.save(update_fields=["totp_secret", "totp_enabled"])
-    record("tenancy.user.totp_enabled", actor=actor, enterprise_id=user.enterprise_id, obj=user,
-           group_path=user.group_path)
+    record(
+        "tenancy.user.totp_enabled",
+        actor=actor,
+        enterprise_id=user.enterprise_id,
+        obj=user,
+        group_path=user.group_path,
+    )
     return user
 
 
@@ -450,8 +572,13 @@ def disable_totp(user: User, *, actor: Actor) -> User:
     user.totp_secret = ""
     user.totp_enabled = False
     user.save(update_fields=["totp_secret", "totp_enabled"])
-    record("tenancy.user.totp_disabled", actor=actor, enterprise_id=user.enterprise_id, obj=user,
-           group_path=user.group_path)
+    record(
+        "tenancy.user.totp_disabled",
+        actor=actor,
+        enterprise_id=user.enterprise_id,
+        obj=user,
+        group_path=user.group_path,
+    )
     return user
 
 
@@ -506,12 +633,25 @@ def create_token(
         raise ServiceError(_("The expiry must be in the future."), field="expires_at")
     prefix = secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    token = ApiToken.objects.create(user=user, name=name.strip(), prefix=prefix,
-                                    key_hash=hash_token(secret), expires_at=expires_at)
-    record("tenancy.token.created", actor=actor, enterprise_id=user.enterprise_id, obj=token,
-           after={"name": token.name, "user": user.username,
-                  "expires_at": expires_at.isoformat() if expires_at else None},
-           group_path=user.group_path)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip(),
+        prefix=prefix,
+        key_hash=hash_token(secret),
+        expires_at=expires_at,
+    )
+    record(
+        "tenancy.token.created",
+        actor=actor,
+        enterprise_id=user.enterprise_id,
+        obj=token,
+        after={
+            "name": token.name,
+            "user": user.username,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
+        group_path=user.group_path,
+    )
     return token, secret
 
 
@@ -521,8 +661,13 @@ def revoke_token(token: ApiToken, *, actor: Actor) -> ApiToken:
         raise ServiceError(_("This token is already revoked."))
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    record("tenancy.token.revoked", actor=actor, enterprise_id=token.user.enterprise_id, obj=token,
-           group_path=token.user.group_path)
+    record(
+        "tenancy.token.revoked",
+        actor=actor,
+        enterprise_id=token.user.enterprise_id,
+        obj=token,
+        group_path=token.user.group_path,
+    )
     return token
 
 
@@ -530,7 +675,7 @@ def resolve_token(secret: str) -> ApiToken | None:
     """Find a usable token from its secret (constant-time compare of the stored hash)."""
     if not secret.startswith(TOKEN_PREFIX) or secret.count("_") < 2:
         return None
-    prefix = secret[len(TOKEN_PREFIX):].split("_", 1)[0]
+    prefix = secret[len(TOKEN_PREFIX) :].split("_", 1)[0]
     token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
     if token is None or not secrets.compare_digest(token.key_hash, hash_token(secret)):
         return None
@@ -564,8 +709,13 @@ def ensure_superadmin(username: str, password: str | None) -> tuple[User, str | 
             _validate_new_password(password, user)
         user.set_password(password)
         user.save()
-        record("tenancy.user.created", actor=Actor.system("first run"), enterprise_id=None,
-               obj=user, after=snapshot(user, USER_FIELDS))
+        record(
+            "tenancy.user.created",
+            actor=Actor.system("first run"),
+            enterprise_id=None,
+            obj=user,
+            after=snapshot(user, USER_FIELDS),
+        )
         return user, generated
 
 
@@ -594,7 +744,8 @@ def parse_expiry_days(raw: str) -> datetime | None:
         return None
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_TOKEN_DAYS:
         raise ServiceError(
-            _("The expiry must be a number of days between 1 and %(max)d.") % {"max": MAX_TOKEN_DAYS},
+            _("The expiry must be a number of days between 1 and %(max)d.")
+            % {"max": MAX_TOKEN_DAYS},
             field="expires_days",
         )
     return timezone.now() + timedelta(days=int(raw))

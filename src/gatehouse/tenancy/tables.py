@@ -30,8 +30,9 @@ class GroupTable(tables.Table):
         attrs = ATTRS
 
     def render_name(self, record: Group) -> str:
-        indent = format_html_join("", '<span class="group-tree-indent"></span>',
-                                  ((),) * record.depth)
+        indent = format_html_join(
+            "", '<span class="group-tree-indent"></span>', ((),) * record.depth
+        )
         url = reverse("tenancy:group_detail", args=[record.pk])
         return format_html('{}<a href="{}">{}</a>', indent, url, record.name)
 
@@ -42,15 +43,24 @@ class UserTable(tables.Table):
 
     class Meta:
         model = User
-        fields = ("username", "full_name", "group", "is_group_admin", "roles", "is_active",
-                  "totp_enabled", "last_login")
+        fields = (
+            "username",
+            "full_name",
+            "group",
+            "is_group_admin",
+            "roles",
+            "is_active",
+            "totp_enabled",
+            "last_login",
+        )
         attrs = ATTRS
 
 
 class RoleTable(tables.Table):
     name = tables.LinkColumn("tenancy:role_detail", args=[tables.A("pk")])
-    permission_count = tables.Column(verbose_name=_("Permissions"), accessor="permissions",
-                                     orderable=False)
+    permission_count = tables.Column(
+        verbose_name=_("Permissions"), accessor="permissions", orderable=False
+    )
     user_count = tables.Column(verbose_name=_("Users"))
 
     class Meta:

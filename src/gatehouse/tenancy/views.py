@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import messages
 from django.db.models import Count, QuerySet
@@ -29,8 +29,8 @@ from gatehouse.tenancy.models import Enterprise, Group, Role, User
 
 
 class EnterpriseMixin:
-    model = Enterprise
-    permission_app = "platform"
+    model: Any = Enterprise
+    permission_app: ClassVar[str | None] = "platform"
 
     def get_queryset(self) -> QuerySet[Enterprise]:
         return Enterprise.objects.all()
@@ -45,8 +45,16 @@ class EnterpriseListView(EnterpriseMixin, ObjectListView):
 
 class EnterpriseDetailView(EnterpriseMixin, ObjectDetailView):
     template_name = "tenancy/enterprise_detail.html"
-    detail_fields = ("code", "name", "contact_name", "contact_phone", "contact_email", "address",
-                     "is_active", "created_at")
+    detail_fields = (
+        "code",
+        "name",
+        "contact_name",
+        "contact_phone",
+        "contact_email",
+        "address",
+        "is_active",
+        "created_at",
+    )
 
 
 class EnterpriseCreateView(EnterpriseMixin, ServiceFormView):
@@ -61,10 +69,14 @@ class EnterpriseCreateView(EnterpriseMixin, ServiceFormView):
         enterprise, admin, password = services.create_enterprise(
             actor=self.actor, admin_username=admin_username, **data
         )
-        messages.success(self.request, _(
-            "Enterprise created. Administrator “%(user)s” has the one-time password %(password)s "
-            "— it is shown only now and must be changed at first login."
-        ) % {"user": admin.username, "password": password})
+        messages.success(
+            self.request,
+            _(
+                "Enterprise created. Administrator “%(user)s” has the one-time password "
+                "%(password)s — it is shown only now and must be changed at first login."
+            )
+            % {"user": admin.username, "password": password},
+        )
         return enterprise
 
     def get_success_url_for(self, result: Enterprise) -> str:
@@ -103,9 +115,9 @@ class GroupListView(ObjectListView):
     title = gettext_lazy("Group structure")
 
     def get_queryset(self) -> QuerySet[Group]:
+        queryset: QuerySet[Group] = super().get_queryset()
         return (
-            super().get_queryset().select_related("parent")
-            .annotate(user_count=Count("users")).order_by("path")
+            queryset.select_related("parent").annotate(user_count=Count("users")).order_by("path")
         )
 
 
@@ -130,8 +142,9 @@ class GroupCreateView(ServiceFormView):
         return {"parent": self.request.GET.get("parent")}
 
     def perform(self, form: forms.GroupForm) -> Group:
-        return services.create_group(actor=self.actor, parent=form.cleaned_data["parent"],
-                                     name=form.cleaned_data["name"])
+        return services.create_group(
+            actor=self.actor, parent=form.cleaned_data["parent"], name=form.cleaned_data["name"]
+        )
 
 
 class GroupEditView(ObjectEditView):
@@ -144,7 +157,7 @@ class GroupEditView(ObjectEditView):
     success_url = reverse_lazy("tenancy:group_list")
 
     def perform(self, form: forms.GroupForm) -> Group:
-        group = self.object
+        group: Group = self.object
         if form.cleaned_data["name"] != group.name:
             group = services.rename_group(group, actor=self.actor, name=form.cleaned_data["name"])
         parent = form.cleaned_data.get("parent")
@@ -183,8 +196,18 @@ class UserDetailView(ObjectDetailView):
     model = User
     permission_app = "tenancy"
     template_name = "tenancy/user_detail.html"
-    detail_fields = ("username", "full_name", "email", "group", "is_group_admin", "roles",
-                     "is_active", "totp_enabled", "date_joined", "last_login")
+    detail_fields = (
+        "username",
+        "full_name",
+        "email",
+        "group",
+        "is_group_admin",
+        "roles",
+        "is_active",
+        "totp_enabled",
+        "date_joined",
+        "last_login",
+    )
 
 
 class UserCreateView(ServiceFormView):
@@ -198,17 +221,26 @@ class UserCreateView(ServiceFormView):
     def perform(self, form: forms.UserForm) -> User:
         data = form.cleaned_data
         user, generated = services.create_user(
-            actor=self.actor, group=data["group"], username=data["username"],
-            password=data.get("password") or None, is_group_admin=data["is_group_admin"],
-            roles=list(data["roles"]), full_name=data["full_name"], email=data["email"],
+            actor=self.actor,
+            group=data["group"],
+            username=data["username"],
+            password=data.get("password") or None,
+            is_group_admin=data["is_group_admin"],
+            roles=list(data["roles"]),
+            full_name=data["full_name"],
+            email=data["email"],
         )
         if not data["is_active"]:
             services.update_user(user, actor=self.actor, is_active=False)
         if generated:
-            messages.success(self.request, _(
-                "User created with the one-time password %(password)s — it is shown only now "
-                "and must be changed at first login."
-            ) % {"password": generated})
+            messages.success(
+                self.request,
+                _(
+                    "User created with the one-time password %(password)s — it is shown only now "
+                    "and must be changed at first login."
+                )
+                % {"password": generated},
+            )
         else:
             messages.success(self.request, _("The user has been created."))
         return user
@@ -259,10 +291,14 @@ class UserResetPasswordView(PermissionRequiredMixin, View):
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _(
-                "The password of %(user)s is now %(password)s — shown only now; the user must "
-                "change it at next login."
-            ) % {"user": user.username, "password": password})
+            messages.success(
+                request,
+                _(
+                    "The password of %(user)s is now %(password)s — shown only now; the user must "
+                    "change it at next login."
+                )
+                % {"user": user.username, "password": password},
+            )
         return redirect("tenancy:user_detail", pk=user.pk)
 
 
@@ -286,7 +322,8 @@ class RoleListView(ObjectListView):
     title = gettext_lazy("Role management")
 
     def get_queryset(self) -> QuerySet[Role]:
-        return super().get_queryset().annotate(user_count=Count("users"))
+        queryset: QuerySet[Role] = super().get_queryset()
+        return queryset.annotate(user_count=Count("users"))
 
 
 class RoleDetailView(ObjectDetailView):
@@ -297,16 +334,16 @@ class RoleDetailView(ObjectDetailView):
 
 
 class RoleFormMixin:
-    model = Role
-    permission_app = "tenancy"
-    form_class = forms.RoleForm
-    template_name = "tenancy/role_form.html"
+    model: Any = Role
+    permission_app: ClassVar[str | None] = "tenancy"
+    form_class: Any = forms.RoleForm
 
     def get_success_url_for(self, result: Role) -> str:
         return reverse("tenancy:role_detail", args=[result.pk])
 
 
 class RoleCreateView(RoleFormMixin, ServiceFormView):
+    template_name = "tenancy/role_form.html"
     permission_action = "add"
     title = gettext_lazy("New role")
     audit_action = "tenancy.role.created"
@@ -317,21 +354,27 @@ class RoleCreateView(RoleFormMixin, ServiceFormView):
         if user.enterprise_id is None:  # type: ignore[union-attr]
             raise ServiceError(_("Roles belong to an enterprise; log in as its administrator."))
         return services.create_role(
-            actor=self.actor, enterprise_id=user.enterprise_id,  # type: ignore[union-attr]
-            name=form.cleaned_data["name"], description=form.cleaned_data["description"],
+            actor=self.actor,
+            enterprise_id=user.enterprise_id,  # type: ignore[union-attr]
+            name=form.cleaned_data["name"],
+            description=form.cleaned_data["description"],
             permissions=form.permissions(),
         )
 
 
 class RoleEditView(RoleFormMixin, ObjectEditView):
+    template_name = "tenancy/role_form.html"
     title = gettext_lazy("Edit role")
     audit_action = "tenancy.role.changed"
     success_message = gettext_lazy("The role has been saved.")
 
     def perform(self, form: forms.RoleForm) -> Role:
         return services.update_role(
-            self.object, actor=self.actor, name=form.cleaned_data["name"],
-            description=form.cleaned_data["description"], permissions=form.permissions(),
+            self.object,
+            actor=self.actor,
+            name=form.cleaned_data["name"],
+            description=form.cleaned_data["description"],
+            permissions=form.permissions(),
         )
 
 
