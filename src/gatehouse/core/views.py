@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from django_tables2 import RequestConfig, SingleTableMixin
 
 from gatehouse.audit.services import record_failure
 from gatehouse.core.actors import Actor
@@ -87,6 +87,15 @@ class ObjectListView(VisibleQuerysetMixin, SingleTableMixin, FilterView):
         except ValueError:
             return DEFAULT_PAGE_SIZE
         return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
+
+    def get_table(self, **kwargs: Any) -> Any:
+        """As django-tables2 does, except that `per_page` is ours: only the manual's sizes are
+        accepted (tables2 would take any number from the query string)."""
+        table = self.get_table_class()(data=self.get_table_data(), **self.get_table_kwargs())
+        table.per_page_field = "_per_page_handled_by_view"
+        return RequestConfig(self.request, paginate=self.get_table_pagination(table)).configure(
+            table
+        )
 
     def get_template_names(self) -> list[str]:
         if getattr(self.request, "htmx", False) and not self.request.htmx.boosted:  # type: ignore[attr-defined]

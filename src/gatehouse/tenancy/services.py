@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from gatehouse.audit.services import record, snapshot
 from gatehouse.core.actors import Actor
 from gatehouse.core.errors import PermissionDenied, ServiceError
-from gatehouse.core.permissions import all_codenames
+from gatehouse.core.permissions import PLATFORM_APPS, all_codenames
 from gatehouse.core.scoping import platform_scope, tenant_scope
 from gatehouse.tenancy.models import ApiToken, Enterprise, Group, LoginFailure, Role, User
 
@@ -280,6 +280,16 @@ def delete_group(group: Group, *, actor: Actor) -> None:
 
 
 def _clean_permissions(codes: list[str]) -> list[str]:
+    platform_only = sorted(c for c in codes if c.split(".", 1)[0] in PLATFORM_APPS)
+    if platform_only:
+        raise ServiceError(
+            _(
+                "These permissions belong to the platform super administrator and cannot be "
+                "given by a role: %(codes)s"
+            )
+            % {"codes": ", ".join(platform_only)},
+            field="permissions",
+        )
     known = all_codenames()
     unknown = sorted(set(codes) - known)
     if unknown:

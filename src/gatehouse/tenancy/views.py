@@ -323,7 +323,7 @@ class RoleListView(ObjectListView):
 
     def get_queryset(self) -> QuerySet[Role]:
         queryset: QuerySet[Role] = super().get_queryset()
-        return queryset.annotate(user_count=Count("users"))
+        return queryset.annotate(user_count=Count("users")).order_by("name")
 
 
 class RoleDetailView(ObjectDetailView):
