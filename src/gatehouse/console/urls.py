@@ -10,5 +10,6 @@ urlpatterns = [
     path("login/verify/", views.LoginVerifyView.as_view(), name="login_verify"),
     path("logout/", views.logout_view, name="logout"),
     path("account/", views.ProfileView.as_view(), name="profile"),
+    path("system/", views.SystemSettingsView.as_view(), name="system_settings"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
 ]

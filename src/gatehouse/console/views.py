@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -19,11 +20,13 @@ from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
+import gatehouse
 from gatehouse.audit.services import record, record_failure
 from gatehouse.console.forms import LoginForm, PasswordChangeForm, TotpForm, TotpSetupForm
 from gatehouse.core.actors import Actor, client_address
 from gatehouse.core.errors import ServiceError
 from gatehouse.core.scoping import platform_scope
+from gatehouse.core.views import PermissionRequiredMixin
 from gatehouse.tenancy import selectors, services
 from gatehouse.tenancy.models import User
 
@@ -285,3 +288,34 @@ class ProfileView(LoginRequiredMixin, TemplateView):
         except ServiceError as exc:
             messages.error(request, exc.message)
         return redirect("console:profile")
+
+
+class SystemSettingsView(PermissionRequiredMixin, TemplateView):
+    """Platform facts for the super administrator (Smart Pass 6.5): server time, version and
+    how this installation runs. Deployment settings come from the environment, so they are
+    shown here, not edited."""
+
+    template_name = "console/system_settings.html"
+    permission_app = "platform"
+    permission_action = "view"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        database = settings.DATABASES["default"]
+        context.update(
+            title=_("System settings"),
+            server_time=timezone.localtime(),
+            time_zone=settings.TIME_ZONE,
+            version=gatehouse.__version__,
+            mode=_("Embedded (one process, in-process worker)")
+            if settings.EMBEDDED
+            else _("Production (separate server and worker processes)"),
+            database=_("PostgreSQL") if "postgresql" in str(database["ENGINE"]) else _("SQLite"),
+            channel_layer=_("Redis") if settings.REDIS_URL else _("In memory"),
+            session_hours=settings.SESSION_COOKIE_AGE / 3600,
+            login_failure_limit=settings.LOGIN_FAILURE_LIMIT,
+            login_lock_minutes=settings.LOGIN_LOCK_SECONDS // 60,
+            api_rate=settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["principal"],  # type: ignore[index]
+            max_request_mb=settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024),
+        )
+        return context

@@ -166,3 +166,10 @@ def test_menu_has_no_dead_links(cast, client_for) -> None:  # type: ignore[no-un
         assert links, username
         for link in links:
             assert client.get(link).status_code == 200, (username, link)
+
+
+def test_system_settings_is_for_the_super_admin_only(cast, client_for) -> None:  # type: ignore[no-untyped-def]
+    assert client_for("a-admin").get("/system/").status_code == 403
+    page = client_for("root").get("/system/").content.decode()
+    assert "Current server time" in page
+    assert "SQLite" in page or "PostgreSQL" in page
