@@ -57,6 +57,37 @@ def generate_password(length: int = 16) -> str:
             return candidate
 
 
+def _log(
+    action: str,
+    obj: Enterprise | Group | Role | User | ApiToken,
+    *,
+    actor: Actor,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Write the system log entry for a tenancy object, in its enterprise and group."""
+    enterprise_id: int | None
+    if isinstance(obj, Group):
+        enterprise_id, group_path = obj.enterprise_id, obj.path
+    elif isinstance(obj, User):
+        enterprise_id, group_path = obj.enterprise_id, obj.group_path
+    elif isinstance(obj, ApiToken):
+        enterprise_id, group_path = obj.user.enterprise_id, obj.user.group_path
+    elif isinstance(obj, Role):
+        enterprise_id, group_path = obj.enterprise_id, _root_path(obj.enterprise_id)
+    else:
+        enterprise_id, group_path = None, ""
+    record(
+        action,
+        actor=actor,
+        enterprise_id=enterprise_id,
+        obj=obj,
+        before=before,
+        after=after,
+        group_path=group_path,
+    )
+
+
 def _require_superuser(actor: Actor) -> None:
     if actor.kind.value != "system" and (actor.user is None or not actor.user.is_superuser):
         raise PermissionDenied(_("Only the platform super administrator can do this."))
@@ -109,14 +140,7 @@ def create_enterprise(
             obj=enterprise,
             after=snapshot(enterprise, ENTERPRISE_FIELDS),
         )
-        record(
-            "tenancy.user.created",
-            actor=actor,
-            enterprise_id=enterprise.pk,
-            obj=admin,
-            after=snapshot(admin, USER_FIELDS),
-            group_path=root.path,
-        )
+        _log("tenancy.user.created", admin, actor=actor, after=snapshot(admin, USER_FIELDS))
     return enterprise, admin, password
 
 
@@ -191,14 +215,7 @@ def create_group(*, actor: Actor, parent: Group, name: str) -> Group:
     group.save()
     group.path = f"{parent.path}{group.pk}/"
     group.save(update_fields=["path"])
-    record(
-        "tenancy.group.created",
-        actor=actor,
-        enterprise_id=group.enterprise_id,
-        obj=group,
-        after=snapshot(group, ("name", "parent")),
-        group_path=group.path,
-    )
+    _log("tenancy.group.created", group, actor=actor, after=snapshot(group, ("name", "parent")))
     return group
 
 
@@ -209,14 +226,12 @@ def rename_group(group: Group, *, actor: Actor, name: str) -> Group:
     before = snapshot(group, ("name", "parent"))
     group.name = name.strip()
     group.save(update_fields=["name"])
-    record(
+    _log(
         "tenancy.group.changed",
+        group,
         actor=actor,
-        enterprise_id=group.enterprise_id,
-        obj=group,
         before=before,
         after=snapshot(group, ("name", "parent")),
-        group_path=group.path,
     )
     return group
 
@@ -242,14 +257,12 @@ def move_group(group: Group, *, actor: Actor, parent: Group) -> Group:
     group.refresh_from_db()
     group.parent = parent
     group.save(update_fields=["parent"])
-    record(
+    _log(
         "tenancy.group.moved",
+        group,
         actor=actor,
-        enterprise_id=group.enterprise_id,
-        obj=group,
         before=before,
         after=snapshot(group, ("name", "parent")),
-        group_path=group.path,
     )
     return group
 
@@ -264,15 +277,7 @@ def delete_group(group: Group, *, actor: Actor) -> None:
     if User.objects.filter(group=group).exists():
         raise ServiceError(_("Only an empty group can be deleted: it still has users."))
     before = snapshot(group, ("name", "parent"))
-    path = group.path
-    record(
-        "tenancy.group.deleted",
-        actor=actor,
-        enterprise_id=group.enterprise_id,
-        obj=group,
-        before=before,
-        group_path=path,
-    )
+    _log("tenancy.group.deleted", group, actor=actor, before=before)
     group.delete()
 
 
@@ -313,14 +318,7 @@ def create_role(
         permissions=_clean_permissions(permissions),
     )
     role.save()
-    record(
-        "tenancy.role.created",
-        actor=actor,
-        enterprise_id=enterprise_id,
-        obj=role,
-        after=snapshot(role, ROLE_FIELDS),
-        group_path=_root_path(enterprise_id),
-    )
+    _log("tenancy.role.created", role, actor=actor, after=snapshot(role, ROLE_FIELDS))
     return role
 
 
@@ -337,14 +335,8 @@ def update_role(role: Role, *, actor: Actor, **changes: Any) -> Role:
     for name, value in changes.items():
         setattr(role, name, value)
     role.save()
-    record(
-        "tenancy.role.changed",
-        actor=actor,
-        enterprise_id=role.enterprise_id,
-        obj=role,
-        before=before,
-        after=snapshot(role, ROLE_FIELDS),
-        group_path=_root_path(role.enterprise_id),
+    _log(
+        "tenancy.role.changed", role, actor=actor, before=before, after=snapshot(role, ROLE_FIELDS)
     )
     return role
 
@@ -353,14 +345,7 @@ def update_role(role: Role, *, actor: Actor, **changes: Any) -> Role:
 def delete_role(role: Role, *, actor: Actor) -> None:
     if role.users.exists():
         raise ServiceError(_("This role is still given to users; take it away from them first."))
-    record(
-        "tenancy.role.deleted",
-        actor=actor,
-        enterprise_id=role.enterprise_id,
-        obj=role,
-        before=snapshot(role, ROLE_FIELDS),
-        group_path=_root_path(role.enterprise_id),
-    )
+    _log("tenancy.role.deleted", role, actor=actor, before=snapshot(role, ROLE_FIELDS))
     role.delete()
 
 
@@ -434,14 +419,7 @@ def create_user(
     user.set_password(password)
     user.save()
     user.roles.set(roles)
-    record(
-        "tenancy.user.created",
-        actor=actor,
-        enterprise_id=user.enterprise_id,
-        obj=user,
-        after=snapshot(user, USER_FIELDS),
-        group_path=group.path,
-    )
+    _log("tenancy.user.created", user, actor=actor, after=snapshot(user, USER_FIELDS))
     return user, generated
 
 
@@ -472,14 +450,8 @@ def update_user(user: User, *, actor: Actor, **changes: Any) -> User:
     if not user.is_group_admin and not user.roles.exists():
         raise ServiceError(_("A normal user needs at least one role."), field="roles")
     user.save()
-    record(
-        "tenancy.user.changed",
-        actor=actor,
-        enterprise_id=user.enterprise_id,
-        obj=user,
-        before=before,
-        after=snapshot(user, USER_FIELDS),
-        group_path=user.group_path,
+    _log(
+        "tenancy.user.changed", user, actor=actor, before=before, after=snapshot(user, USER_FIELDS)
     )
     return user
 
@@ -492,14 +464,7 @@ def delete_user(user: User, *, actor: Actor) -> None:
         raise ServiceError(_("You cannot delete your own account."))
     if user.is_superuser:
         raise PermissionDenied()
-    record(
-        "tenancy.user.deleted",
-        actor=actor,
-        enterprise_id=user.enterprise_id,
-        obj=user,
-        before=snapshot(user, USER_FIELDS),
-        group_path=user.group_path,
-    )
+    _log("tenancy.user.deleted", user, actor=actor, before=snapshot(user, USER_FIELDS))
     user.delete()
 
 
@@ -512,13 +477,7 @@ def reset_password(user: User, *, actor: Actor) -> str:
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
-    record(
-        "tenancy.user.password_reset",
-        actor=actor,
-        enterprise_id=user.enterprise_id,
-        obj=user,
-        group_path=user.group_path,
-    )
+    _log("tenancy.user.password_reset", user, actor=actor)
     return password
 
 
@@ -534,13 +493,7 @@ def change_own_password(user: User, *, actor: Actor, current: str, new: str) -> 
     user.set_password(new)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
-    record(
-        "tenancy.user.password_changed",
-        actor=actor,
-        enterprise_id=user.enterprise_id,
-        obj=user,
-        group_path=user.group_path,
-    )
+    _log("tenancy.user.password_changed", user, actor=actor)
     return user
 
 
@@ -565,13 +518,7 @@ def enable_totp(user: User, *, actor: Actor, secret: str, code: str) -> User:
     user.totp_secret = secret
     user.totp_enabled = True
     user.save(update_fields=["totp_secret", "totp_enabled"])
-    record(
-        "tenancy.user.totp_enabled",
-        actor=actor,
-        enterprise_id=user.enterprise_id,
-        obj=user,
-        group_path=user.group_path,
-    )
+    _log("tenancy.user.totp_enabled", user, actor=actor)
     return user
 
 
@@ -582,13 +529,7 @@ def disable_totp(user: User, *, actor: Actor) -> User:
     user.totp_secret = ""
     user.totp_enabled = False
     user.save(update_fields=["totp_secret", "totp_enabled"])
-    record(
-        "tenancy.user.totp_disabled",
-        actor=actor,
-        enterprise_id=user.enterprise_id,
-        obj=user,
-        group_path=user.group_path,
-    )
+    _log("tenancy.user.totp_disabled", user, actor=actor)
     return user
 
 
@@ -671,13 +612,7 @@ def revoke_token(token: ApiToken, *, actor: Actor) -> ApiToken:
         raise ServiceError(_("This token is already revoked."))
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    record(
-        "tenancy.token.revoked",
-        actor=actor,
-        enterprise_id=token.user.enterprise_id,
-        obj=token,
-        group_path=token.user.group_path,
-    )
+    _log("tenancy.token.revoked", token, actor=actor)
     return token
 
 
