@@ -75,6 +75,9 @@ def sqlite_database(path: Path) -> dict[str, object]:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",
         },
+        # Tests use a file too: worker tests need concurrent writers, which SQLite's
+        # in-memory test database (one cache shared by all threads) refuses.
+        "TEST": {"NAME": str(path.with_name(f"test_{path.name}"))},
     }
 
 
@@ -101,6 +104,7 @@ INSTALLED_APPS = [
     "channels",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "django_tables2",
@@ -273,6 +277,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the drf-spectacular-sidecar package: no CDN, works under our CSP.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"JobStatusEnum": "gatehouse.core.models.Job.Status"},
 }
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

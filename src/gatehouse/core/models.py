@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_scopes.manager import DisabledQuerySet
 from django_scopes.state import get_scope
 
@@ -75,3 +79,119 @@ class TenantModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+# --- background jobs ------------------------------------------------------------------------
+
+
+def job_result_path(instance: Job, filename: str) -> str:
+    """Result files live under MEDIA_ROOT/jobs/; a random name keeps them unguessable (they
+    are only ever served through the permission-checked download view)."""
+    from uuid import uuid4
+
+    suffix = Path(filename).suffix[:16]
+    return f"jobs/{timezone.now():%Y/%m}/{uuid4().hex}{suffix}"
+
+
+class Job(models.Model):
+    """One run of a background job (DESIGN.md rule 7): status, progress, log, result file and
+    error, visible on the console's Jobs page. `enterprise` is empty for platform jobs
+    (housekeeping); inside an enterprise the group tree decides who sees it (`group_path`)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    ACTIVE_STATUSES: ClassVar[tuple[str, ...]] = (Status.QUEUED, Status.RUNNING)
+    FINISHED_STATUSES: ClassVar[tuple[str, ...]] = (
+        Status.SUCCEEDED,
+        Status.FAILED,
+        Status.CANCELLED,
+    )
+
+    enterprise = models.ForeignKey(
+        "tenancy.Enterprise",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("job type"), max_length=100, db_index=True)
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    progress_done = models.PositiveIntegerField(_("done"), default=0)
+    progress_total = models.PositiveIntegerField(_("total"), default=0)
+    log = models.TextField(_("log"), blank=True)
+    result_file = models.FileField(
+        _("result file"), upload_to=job_result_path, blank=True, max_length=255
+    )
+    result_name = models.CharField(_("result file name"), max_length=255, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    cancel_requested = models.BooleanField(_("cancellation requested"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    group_path = models.CharField(max_length=500, blank=True, db_index=True)
+    arguments = models.JSONField(_("arguments"), default=dict, blank=True)
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
+
+    group_path_lookup: ClassVar[str | None] = "group_path"
+
+    objects = TenantManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        indexes = [models.Index(fields=["enterprise", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, int(self.progress_done * 100 / self.progress_total))
+
+
+class ScheduledJob(models.Model):
+    """When each periodic job runs next. Platform-wide and not tenant-scoped: every worker's
+    scheduler claims a due entry by moving `next_run_at` with a conditional UPDATE, so however
+    many workers tick at once, each due run is enqueued exactly once."""
+
+    name = models.CharField(_("job type"), max_length=100, primary_key=True)
+    every_seconds = models.PositiveIntegerField(_("interval (seconds)"))
+    next_run_at = models.DateTimeField(_("next run"))
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
+    last_job = models.ForeignKey(
+        Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("scheduled job")
+        verbose_name_plural = _("scheduled jobs")
+
+    def __str__(self) -> str:
+        return self.name

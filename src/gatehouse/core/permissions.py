@@ -42,9 +42,16 @@ _REGISTRY: dict[str, PermissionArea] = {}
 PLATFORM_APPS = {"platform"}
 
 
-def register(app: str, title: Promise, extra: dict[str, Promise] | None = None) -> PermissionArea:
-    """Declare the permissions of an app (standard actions plus verbs such as `open_door`)."""
-    area = PermissionArea(app=app, title=title, actions={**STANDARD_ACTIONS, **(extra or {})})
+def register(
+    app: str,
+    title: Promise,
+    extra: dict[str, Promise] | None = None,
+    standard: tuple[str, ...] = tuple(STANDARD_ACTIONS),
+) -> PermissionArea:
+    """Declare the permissions of an app: the standard actions it checks (all four unless
+    `standard` says fewer) plus verbs such as `open_door`."""
+    actions = {name: STANDARD_ACTIONS[name] for name in standard}
+    area = PermissionArea(app=app, title=title, actions={**actions, **(extra or {})})
     _REGISTRY[app] = area
     return area
 
