@@ -13,13 +13,24 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 os.environ.setdefault("GATEHOUSE_DATA_DIR", tempfile.mkdtemp(prefix="gatehouse-test-"))
 
 import pytest
-from django.test import Client
+from tests.support import PASSWORD, login_client
 
-PASSWORD = "Correct-Horse-42"
+
+@pytest.fixture(autouse=True)
+def _fast_hashing_and_clean_cache(settings: Any) -> Iterator[None]:
+    """Argon2 is the production hasher (test_password_hashing checks it); tests use a fast one so
+    that the cast is cheap. The cache holds throttle counters keyed by ids that repeat."""
+    from django.core.cache import cache
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @dataclass
@@ -76,13 +87,6 @@ def cast(db: None) -> Cast:
         )
         a_member = User.global_objects.get(pk=a_member.pk)
     return Cast(superadmin, ent_a, ent_b, a_admin, a_member, sub, sibling, b_admin, a_role, b_role)
-
-
-def login_client(username: str, password: str = PASSWORD) -> Client:
-    client = Client(HTTP_HOST="localhost")
-    response = client.post("/login/", {"username": username, "password": password})
-    assert response.status_code == 302, response.content[:500]
-    return client
 
 
 @pytest.fixture

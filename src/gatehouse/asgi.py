@@ -1,4 +1,8 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels with session auth."""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels with session auth.
+
+Django is set up (get_asgi_application) before anything that imports models is loaded, hence
+the imports below the call. A WebSocket handshake must come from one of ALLOWED_HOSTS (no
+cross-site sockets riding on the session cookie) and is authenticated by the session."""
 
 from __future__ import annotations
 
@@ -10,11 +14,11 @@ from django.core.asgi import get_asgi_application
 
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack
-from channels.routing import ProtocolTypeRouter, URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from gatehouse.core.realtime import websocket_urlpatterns
+from gatehouse.core.realtime import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

@@ -89,6 +89,9 @@ AUDIT_CHAIN_KEY = _SECRETS["AUDIT_CHAIN_KEY"]
 
 DEBUG = env_bool("GATEHOUSE_DEBUG", default=False)
 ALLOWED_HOSTS = [h.strip() for h in env_str("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+# Request header (Django META form, e.g. HTTP_X_FORWARDED_FOR) holding the client address when a
+# trusted reverse proxy sits in front; empty: use the peer address.
+TRUSTED_PROXY_HEADER = env_str("TRUSTED_PROXY_HEADER")
 CSRF_TRUSTED_ORIGINS = [o for o in env_str("CSRF_TRUSTED_ORIGINS").split(",") if o]
 
 # Embedded mode: one process with the worker inside. Production turns it off.
@@ -169,7 +172,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # Pub/sub ignores the database number: a prefix per installation keeps two
+            # Gatehouses (or test runs) on one Redis server from hearing each other's events.
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": env_str(
+                    "CHANNEL_PREFIX", "gatehouse." + (urlsplit(REDIS_URL).path.strip("/") or "0")
+                ),
+            },
         }
     }
     CACHES = {
@@ -292,6 +302,6 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

@@ -56,7 +56,7 @@ def client_address(request: HttpRequest) -> str:
     """The peer address. Proxies are trusted only when TRUSTED_PROXY_HEADER says so."""
     from django.conf import settings
 
-    header = getattr(settings, "TRUSTED_PROXY_HEADER", "")
+    header = settings.TRUSTED_PROXY_HEADER
     if header:
         forwarded = request.META.get(header, "")
         if forwarded:

@@ -12,10 +12,44 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
 PLATFORM_GROUP = "platform"
+
+# Human labels for the console's live feed. The socket translates them into its user's
+# language when it forwards an event; an event without a label shows its dotted name.
+EVENT_LABELS: dict[str, Promise] = {
+    "tenancy.enterprise.created": _("Enterprise created"),
+    "tenancy.enterprise.changed": _("Enterprise changed"),
+    "tenancy.enterprise.deleted": _("Enterprise deleted"),
+    "tenancy.group.created": _("Group created"),
+    "tenancy.group.changed": _("Group changed"),
+    "tenancy.group.moved": _("Group moved"),
+    "tenancy.group.deleted": _("Group deleted"),
+    "tenancy.role.created": _("Role created"),
+    "tenancy.role.changed": _("Role changed"),
+    "tenancy.role.deleted": _("Role deleted"),
+    "tenancy.user.created": _("User created"),
+    "tenancy.user.changed": _("User changed"),
+    "tenancy.user.deleted": _("User deleted"),
+    "tenancy.user.logged_in": _("User logged in"),
+    "tenancy.user.login_failed": _("Login failed"),
+    "tenancy.user.password_changed": _("Password changed"),
+    "tenancy.user.password_reset": _("Password reset"),
+    "tenancy.user.totp_enabled": _("Two-factor login turned on"),
+    "tenancy.user.totp_disabled": _("Two-factor login turned off"),
+    "tenancy.token.created": _("API token created"),
+    "tenancy.token.revoked": _("API token revoked"),
+}
+
+
+def event_label(name: str) -> str:
+    """The label of `name` in the active language, or the dotted name itself."""
+    label = EVENT_LABELS.get(name)
+    return str(label) if label is not None else name
 
 
 def enterprise_group(enterprise_id: int) -> str:

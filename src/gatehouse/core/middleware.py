@@ -28,6 +28,5 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not request.path.startswith("/api/v1/docs"):
-            response.setdefault("Content-Security-Policy", CSP)
+        response.setdefault("Content-Security-Policy", CSP)
         return response

@@ -102,6 +102,39 @@ def _require_visible_group(actor: Actor, group: Group) -> None:
         raise PermissionDenied(_("That group is outside your part of the organization."))
 
 
+def _require_can_grant(actor: Actor, *, is_group_admin: bool, permissions: set[str]) -> None:
+    """Nobody hands out more than they hold: only group administrators make group
+    administrators, and others can only give roles whose permissions they hold themselves."""
+    user = actor.user
+    if user is None or user.is_superuser or user.is_group_admin:
+        return
+    if is_group_admin:
+        raise PermissionDenied(
+            _("Only a group administrator can make someone a group administrator.")
+        )
+    missing = sorted(permissions - user.granted_permissions())
+    if missing:
+        raise PermissionDenied(
+            _("You cannot give permissions you do not hold yourself: %(codes)s")
+            % {"codes": ", ".join(missing)}
+        )
+
+
+def _role_permissions(roles: list[Role]) -> set[str]:
+    return {code for role in roles for code in role.permissions}
+
+
+def _require_role_manager(actor: Actor, enterprise_id: int) -> None:
+    """Roles apply to the whole enterprise, so only users of its top group may change them."""
+    user = actor.user
+    if user is None or user.is_superuser:
+        return
+    if user.enterprise_id != enterprise_id or user.group is None or user.group.parent_id:
+        raise PermissionDenied(
+            _("Roles apply to the whole enterprise; only users of its top group can change them.")
+        )
+
+
 # --- enterprises -------------------------------------------------------------------------
 
 
@@ -309,6 +342,8 @@ def _clean_permissions(codes: list[str]) -> list[str]:
 def create_role(
     *, actor: Actor, enterprise_id: int, name: str, permissions: list[str], description: str = ""
 ) -> Role:
+    _require_role_manager(actor, enterprise_id)
+    _require_can_grant(actor, is_group_admin=False, permissions=set(permissions))
     if Role.objects.filter(enterprise_id=enterprise_id, name__iexact=name.strip()).exists():
         raise ServiceError(_("A role with this name already exists."), field="name")
     role = Role(
@@ -324,6 +359,9 @@ def create_role(
 
 @transaction.atomic
 def update_role(role: Role, *, actor: Actor, **changes: Any) -> Role:
+    _require_role_manager(actor, role.enterprise_id)
+    if "permissions" in changes:
+        _require_can_grant(actor, is_group_admin=False, permissions=set(changes["permissions"]))
     before = snapshot(role, ROLE_FIELDS)
     if "name" in changes:
         changes["name"] = changes["name"].strip()
@@ -343,6 +381,7 @@ def update_role(role: Role, *, actor: Actor, **changes: Any) -> Role:
 
 @transaction.atomic
 def delete_role(role: Role, *, actor: Actor) -> None:
+    _require_role_manager(actor, role.enterprise_id)
     if role.users.exists():
         raise ServiceError(_("This role is still given to users; take it away from them first."))
     _log("tenancy.role.deleted", role, actor=actor, before=snapshot(role, ROLE_FIELDS))
@@ -400,6 +439,7 @@ def create_user(
     username = _check_username(username)
     roles = roles or []
     _check_roles(group, roles)
+    _require_can_grant(actor, is_group_admin=is_group_admin, permissions=_role_permissions(roles))
     if not is_group_admin and not roles:
         raise ServiceError(_("A normal user needs at least one role."), field="roles")
     user = User(
@@ -436,12 +476,19 @@ def update_user(user: User, *, actor: Actor, **changes: Any) -> User:
         if changes["group"].enterprise_id != user.enterprise_id:
             raise ServiceError(_("That group belongs to another enterprise."), field="group")
     roles = changes.pop("roles", None)
-    if (
-        actor.user is not None
-        and actor.user.pk == user.pk
-        and (changes.get("is_active") is False or changes.get("is_group_admin") is False)
-    ):
-        raise ServiceError(_("You cannot disable or demote your own account."))
+    admin_change = "is_group_admin" in changes and changes["is_group_admin"] != user.is_group_admin
+    roles_change = roles is not None and {r.pk for r in roles} != set(
+        user.roles.values_list("pk", flat=True)
+    )
+    own_account = actor.user is not None and actor.user.pk == user.pk
+    if own_account and (changes.get("is_active") is False or admin_change or roles_change):
+        raise ServiceError(_("You cannot disable your own account or change your own roles."))
+    if admin_change or roles_change:
+        _require_can_grant(
+            actor,
+            is_group_admin=bool(changes.get("is_group_admin", user.is_group_admin)),
+            permissions=_role_permissions(roles or []),
+        )
     for name, value in changes.items():
         setattr(user, name, value)
     if roles is not None:
@@ -621,7 +668,7 @@ def resolve_token(secret: str) -> ApiToken | None:
     if not secret.startswith(TOKEN_PREFIX) or secret.count("_") < 2:
         return None
     prefix = secret[len(TOKEN_PREFIX) :].split("_", 1)[0]
-    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    token = ApiToken.objects.select_related("user__enterprise").filter(prefix=prefix).first()
     if token is None or not secrets.compare_digest(token.key_hash, hash_token(secret)):
         return None
     if not token.is_usable or not token.user.is_active:

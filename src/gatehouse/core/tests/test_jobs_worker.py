@@ -8,6 +8,7 @@ outright, so there they are skipped."""
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -141,6 +142,21 @@ sys.exit(main(["worker", "--threads", "2"]))
 """
 
 
+def wait_for_stderr(process: subprocess.Popen[str], marker: str, timeout: float = 60) -> str:
+    """Read the worker's stderr until `marker` appears; returns what was read."""
+    assert process.stderr is not None
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while marker not in seen:
+        assert time.monotonic() < deadline, f"worker never said {marker!r}: {seen}"
+        ready, _w, _x = select.select([process.stderr], [], [], 0.5)
+        if ready:
+            line = process.stderr.readline()
+            assert line, f"worker exited before saying {marker!r}: {seen}"
+            seen += line
+    return seen
+
+
 def start_worker_process() -> subprocess.Popen[str]:
     env = {
         **os.environ,
@@ -192,9 +208,12 @@ def test_a_second_sigterm_stops_at_once_and_marks_the_job_failed(cast: Any) -> N
     try:
         wait_until_running(job, process)
         process.send_signal(signal.SIGTERM)
-        time.sleep(0.3)
+        # Signals are not queued: send the second one only once the first has been handled,
+        # or a loaded machine may merge the two into one.
+        seen = wait_for_stderr(process, "finishing running jobs")
         process.send_signal(signal.SIGTERM)
-        _out, err = process.communicate(timeout=30)
+        _out, rest = process.communicate(timeout=30)
+        err = seen + rest
     finally:
         if process.poll() is None:
             process.kill()

@@ -36,7 +36,7 @@ def test_super_admin_creates_enterprise_and_sees_one_time_password(cast, client_
     assert match, page
     with platform_scope():
         assert Enterprise.objects.filter(code="corp").exists()
-    client = __import__("conftest").login_client("corp-admin", match.group(1))
+    client = __import__("tests.support").support.login_client("corp-admin", match.group(1))
     assert client.get("/")["Location"] == "/account/password/"
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pyotp
 import pytest
-from conftest import PASSWORD, login_client
 from django.test import Client, override_settings
+from tests.support import PASSWORD, login_client
 
 from gatehouse.audit.models import LogEntry
 from gatehouse.core.actors import Actor
+from gatehouse.core.errors import ServiceError
 from gatehouse.core.scoping import platform_scope
 from gatehouse.tenancy import services
 from gatehouse.tenancy.models import User
@@ -70,7 +71,7 @@ def test_totp_second_step(cast) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_enabling_totp_needs_a_valid_code(cast) -> None:  # type: ignore[no-untyped-def]
-    with platform_scope(), pytest.raises(services.ServiceError, match="not valid"):
+    with platform_scope(), pytest.raises(ServiceError, match="not valid"):
         services.enable_totp(
             cast.a_admin, actor=Actor.system("test"), secret=pyotp.random_base32(), code="123456x"
         )

@@ -174,3 +174,70 @@ def test_cannot_lock_yourself_out(cast) -> None:  # type: ignore[no-untyped-def]
             services.update_user(cast.a_admin, actor=actor, is_active=False)
         with pytest.raises(ServiceError, match="own account"):
             services.delete_user(cast.a_admin, actor=actor)
+
+
+def _manager_with(cast, permissions: list[str]):  # type: ignore[no-untyped-def]
+    """A non-administrator at the top group holding exactly `permissions`."""
+    system = Actor.system("test")
+    role = services.create_role(
+        actor=system, enterprise_id=cast.enterprise_a.pk, name="Managers", permissions=permissions
+    )
+    user, _ = services.create_user(
+        actor=system,
+        group=cast.a_admin.group,
+        username="manager",
+        password="Lantern-Orbit-771",
+        roles=[role],
+    )
+    return User.objects.get(pk=user.pk)
+
+
+def test_nobody_can_promote_themselves_or_others_past_their_own_rights(cast) -> None:  # type: ignore[no-untyped-def]
+    with tenant_scope(cast.enterprise_a.pk):
+        manager = _manager_with(cast, ["tenancy.view", "tenancy.add", "tenancy.change"])
+        actor = Actor.for_user(manager)
+        with pytest.raises(ServiceError, match="change your own roles"):
+            services.update_user(manager, actor=actor, is_group_admin=True)
+        with pytest.raises(PermissionDenied, match="group administrator"):
+            services.update_user(cast.a_member, actor=actor, is_group_admin=True)
+        with pytest.raises(PermissionDenied, match="group administrator"):
+            services.create_user(
+                actor=actor,
+                group=cast.a_sub_group,
+                username="boss2",
+                password="Lantern-Orbit-771",
+                is_group_admin=True,
+            )
+        with pytest.raises(PermissionDenied, match=r"do not hold yourself: tenancy\.delete"):
+            services.create_role(
+                actor=actor,
+                enterprise_id=cast.enterprise_a.pk,
+                name="Power",
+                permissions=["tenancy.delete"],
+            )
+        power = services.create_role(
+            actor=Actor.system("t"),
+            enterprise_id=cast.enterprise_a.pk,
+            name="Power",
+            permissions=["tenancy.delete"],
+        )
+        with pytest.raises(PermissionDenied, match=r"tenancy\.delete"):
+            services.update_user(cast.a_member, actor=actor, roles=[power])
+        assert not User.objects.get(pk=cast.a_member.pk).is_group_admin
+        assert not User.objects.filter(username="boss2").exists()
+
+
+def test_sub_group_administrators_cannot_change_enterprise_roles(cast) -> None:  # type: ignore[no-untyped-def]
+    with tenant_scope(cast.enterprise_a.pk):
+        sub_admin, _ = services.create_user(
+            actor=Actor.for_user(cast.a_admin),
+            group=cast.a_sub_group,
+            username="branch-admin",
+            password="Lantern-Orbit-771",
+            is_group_admin=True,
+        )
+        with pytest.raises(PermissionDenied, match="top group"):
+            services.update_role(
+                cast.a_role, actor=Actor.for_user(sub_admin), permissions=["tenancy.view"]
+            )
+        assert Role.objects.get(pk=cast.a_role.pk).permissions == ["audit.view", "tenancy.view"]

@@ -1,0 +1,212 @@
+"""Objects for the leak matrix (tests/test_leak_matrix.py): for every model that an endpoint
+serves, enterprise A must own at least one object that a-member may not see (in the top group
+"Acme" or in "Sibling"), so that the matrix can prove B never sees it and a sub-group member
+never sees it.
+
+The cast already brings groups, users, roles and the log entries their services wrote. A new
+model with a list or detail endpoint needs an entry in SAMPLE_MAKERS (keyed by model label);
+until it has one, the matrix fails with "no enterprise-A sample of <model>". Give samples names
+containing "LEAK-A-" (any case): the matrix looks for these names in every page and answer
+that must not show the object. Makers for models that do not exist yet are simply unused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.core.files.base import ContentFile
+from django.db import models
+
+MARKER = "leak-a-"  # compared case-insensitively
+SAMPLE_PASSWORD = "Quiet-Harbor-Lantern-73"
+
+# A user in "Branch" holding every tenant permission: proves the group-tree rule on routes
+# that need more than the cast's "A viewers" role.
+BRANCH_ALL_USERNAME = "a-branch-all"
+
+
+@dataclass
+class World:
+    """The cast plus what populate() added."""
+
+    cast: Any
+    top_group: Any
+    extra_users: dict[str, Any] = field(default_factory=dict)
+
+
+def actor_for(user: Any) -> Any:
+    from gatehouse.core.actors import Actor
+
+    return Actor.for_user(user)
+
+
+# --- makers: one per model label --------------------------------------------------------------
+
+
+def make_groups(world: World) -> None:
+    from gatehouse.tenancy import services
+
+    admin = world.cast.a_admin
+    services.create_group(actor=actor_for(admin), parent=world.top_group, name="LEAK-A-group-top")
+    services.create_group(
+        actor=actor_for(admin), parent=world.cast.a_sibling_group, name="LEAK-A-group-sibling"
+    )
+
+
+def make_users(world: World) -> None:
+    from gatehouse.tenancy import services
+
+    admin = world.cast.a_admin
+    for group, place in ((world.top_group, "top"), (world.cast.a_sibling_group, "sibling")):
+        services.create_user(
+            actor=actor_for(admin),
+            group=group,
+            username=f"leak-a-user-{place}",
+            full_name=f"LEAK-A-user-{place} full name",
+            email=f"leak-a-user-{place}@example.com",
+            password=SAMPLE_PASSWORD,
+            roles=[world.cast.a_role],
+        )
+
+
+def make_roles(world: World) -> None:
+    """Roles are enterprise-wide (a-member may see them): they serve the B check only."""
+    from gatehouse.tenancy import services
+
+    services.create_role(
+        actor=actor_for(world.cast.a_admin),
+        enterprise_id=world.cast.enterprise_a.pk,
+        name="LEAK-A-role",
+        permissions=["tenancy.view"],
+    )
+
+
+def make_tokens(world: World) -> None:
+    from gatehouse.tenancy import services
+
+    admin = world.cast.a_admin
+    services.create_token(admin, actor=actor_for(admin), name="LEAK-A-token-top")
+
+
+def make_log_entries(world: World) -> None:
+    """Nothing to add: every maker above writes log entries through the services (in the top
+    group and in Sibling), and so does the cast."""
+
+
+_job_runner: type[Any] | None = None
+
+
+def make_jobs(world: World) -> None:
+    from gatehouse.core.jobs.base import JobRunner, enqueue
+
+    global _job_runner  # noqa: PLW0603 - a job kind may be declared only once per process
+    if _job_runner is None:
+
+        class LeakSampleJob(JobRunner):
+            kind = "tests.leak_sample"
+            title = "Leak matrix sample"
+
+            def run(self, ctx: Any) -> None:
+                """Never runs: the sample only has to exist."""
+
+        _job_runner = LeakSampleJob
+    admin = world.cast.a_admin
+    places = ((world.top_group.path, "top"), (world.cast.a_sibling_group.path, "sibling"))
+    for path, place in places:
+        job = enqueue(
+            _job_runner,
+            actor=actor_for(admin),
+            enterprise_id=world.cast.enterprise_a.pk,
+            group_path=path,
+            title=f"LEAK-A-job-{place}",
+        )
+        # A result file, so that a leaking download route answers 200 instead of "no file".
+        job.result_file.save(
+            f"leak-a-{place}.txt", ContentFile(f"LEAK-A-result-{place}".encode()), save=False
+        )
+        job.result_name = f"LEAK-A-result-{place}.txt"
+        job.save(update_fields=["result_file", "result_name"])
+
+
+SAMPLE_MAKERS: dict[str, Callable[[World], None]] = {
+    "tenancy.group": make_groups,
+    "tenancy.user": make_users,
+    "tenancy.role": make_roles,
+    "tenancy.apitoken": make_tokens,
+    "audit.logentry": make_log_entries,
+    "core.job": make_jobs,
+}
+
+# How to tell which enterprise owns an object, when the model has no `enterprise` field.
+ENTERPRISE_LOOKUPS: dict[str, str] = {
+    "tenancy.enterprise": "pk",
+    "tenancy.apitoken": "user__enterprise",
+}
+
+
+def _own_tokens(user: Any) -> models.QuerySet[Any]:
+    from gatehouse.tenancy.models import ApiToken
+
+    return ApiToken.objects.filter(user=user)
+
+
+def _own_enterprise(user: Any) -> models.QuerySet[Any]:
+    from gatehouse.tenancy.models import Enterprise
+
+    return Enterprise.objects.filter(pk=user.enterprise_id)
+
+
+# What a user may see of models whose manager has no `visible_to` (called inside the user's
+# tenant scope). Models with `visible_to` need no entry.
+VISIBLE_TO: dict[str, Callable[[Any], models.QuerySet[Any]]] = {
+    "tenancy.apitoken": _own_tokens,
+    "tenancy.enterprise": _own_enterprise,
+}
+
+
+# Routes the matrix cannot check by itself (URL arguments other than `pk`, no model), by URL
+# name, with the reason and where their isolation is tested instead.
+UNCHECKED_ROUTES: dict[str, str] = {}
+
+
+def model_exists(label: str) -> bool:
+    try:
+        apps.get_model(label)
+    except (LookupError, ValueError):
+        return False
+    return True
+
+
+def populate(cast: Any) -> World:
+    """Run every maker whose model exists, inside enterprise A's scope."""
+    from gatehouse.core.permissions import all_codenames
+    from gatehouse.core.scoping import platform_scope, tenant_scope
+    from gatehouse.tenancy import services
+    from gatehouse.tenancy.models import Group, User
+
+    with platform_scope():
+        top = Group.objects.get(pk=cast.a_admin.group_id)
+    world = World(cast=cast, top_group=top)
+    with tenant_scope(cast.enterprise_a.pk):
+        everything = services.create_role(
+            actor=actor_for(cast.a_admin),
+            enterprise_id=cast.enterprise_a.pk,
+            name="Branch: every permission",
+            permissions=sorted(all_codenames()),
+        )
+        user, _ = services.create_user(
+            actor=actor_for(cast.a_admin),
+            group=cast.a_sub_group,
+            username=BRANCH_ALL_USERNAME,
+            password=SAMPLE_PASSWORD,
+            roles=[everything],
+        )
+        for label, maker in SAMPLE_MAKERS.items():
+            if model_exists(label):
+                maker(world)
+    with platform_scope():
+        world.extra_users[BRANCH_ALL_USERNAME] = User.global_objects.get(pk=user.pk)
+    return world
