@@ -117,8 +117,9 @@ def test_a_pool_of_workers_runs_every_job_exactly_once(cast: Any) -> None:
         assert pool.stop(timeout=30)
     assert TallyJob.runs == {job.pk: 1 for job in jobs}
     tasks = DBTaskResult.objects.filter(id__in=[job.task_id for job in jobs])
+    # Exactly one worker claimed each task. (Which workers got work depends on scheduling, so
+    # the spread is not asserted: on a loaded machine one worker may take them all.)
     assert all(len(task.worker_ids) == 1 for task in tasks)
-    assert len({task.worker_ids[0] for task in tasks}) > 1  # the work was shared
 
 
 def database_url() -> str:
