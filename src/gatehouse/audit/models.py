@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django.apps import apps
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
 
-from gatehouse.core.models import TenantQuerySet
+from gatehouse.core.models import TenantManager
 
 
 class LogEntry(models.Model):
@@ -53,9 +53,7 @@ class LogEntry(models.Model):
 
     group_path_lookup: ClassVar[str | None] = "group_path"
 
-    objects = ScopedManager(
-        _manager_class=models.Manager.from_queryset(TenantQuerySet), enterprise="enterprise"
-    )
+    objects = TenantManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -63,11 +61,30 @@ class LogEntry(models.Model):
         verbose_name_plural = _("system log")
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "sequence"], name="audit_chain_seq"),
+            # NULLs are distinct in a unique constraint: the platform chain needs its own.
+            models.UniqueConstraint(
+                fields=["sequence"],
+                condition=models.Q(enterprise__isnull=True),
+                name="audit_platform_chain_seq",
+            ),
         ]
         indexes = [models.Index(fields=["enterprise", "-created_at"])]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_repr}"
+
+    @property
+    def module_label(self) -> str:
+        return module_label(self.module)
+
+
+def module_label(module: str) -> str:
+    """The function module as the console names it: the app's verbose name ("tenancy" is
+    "Permission management"), or the raw module name for an app that is gone."""
+    try:
+        return str(apps.get_app_config(module).verbose_name)
+    except LookupError:
+        return module
 
 
 class ChainHead(models.Model):

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import math
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -49,9 +50,32 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+# From here on Python writes whole floats in exponent form (1e+16), which PostgreSQL's jsonb
+# gives back as a plain integer.
+_EXPONENT_FLOATS = 1e16
+
+
+def _as_stored(value: Any) -> Any:
+    """What the database will hand back for `value`: jsonb has no NaN or infinity and no
+    NUL characters, so those become text, and big whole floats come back as integers."""
+    if isinstance(value, dict):
+        return {key: _as_stored(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_stored(item) for item in value]
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if value.is_integer() and abs(value) >= _EXPONENT_FLOATS:
+            return int(value)
+    return value
+
+
 def to_json_value(value: Any) -> Any:
-    """Round-trip through JSON so that what is hashed equals what the database gives back."""
-    return json.loads(json.dumps(value, default=_json_default))
+    """Round-trip through JSON so that what is hashed equals what the database gives back
+    (on SQLite and on PostgreSQL, whose jsonb also rewrites some numbers)."""
+    return _as_stored(json.loads(json.dumps(value, default=_json_default)))
 
 
 def compute_hash(entry: LogEntry) -> str:
@@ -73,9 +97,9 @@ def snapshot(instance: models.Model, fields: list[str] | tuple[str, ...]) -> dic
     for name in fields:
         field = instance._meta.get_field(name)
         if field.many_to_many:
-            values[name] = sorted(
-                str(obj) for obj in getattr(instance, name).all()
-            ) if instance.pk else []
+            values[name] = (
+                sorted(str(obj) for obj in getattr(instance, name).all()) if instance.pk else []
+            )
         elif field.is_relation:
             values[name] = getattr(instance, f"{name}_id")
         else:
@@ -150,8 +174,12 @@ def record_failure(
     obj: models.Model | None = None,
     group_path: str = "",
 ) -> LogEntry:
-    """Log a refused operation in its own transaction, so it survives the caller's rollback."""
-    with transaction.atomic(durable=False):
+    """Log a refused operation in a transaction of its own, so it survives the caller's rollback.
+
+    Call it after the failed service's atomic block has rolled back (as ServiceFormView does).
+    The block is durable: called inside another transaction it raises RuntimeError at once,
+    instead of writing an entry that the caller's rollback would silently take away."""
+    with transaction.atomic(durable=True):
         return record(
             action,
             actor=actor,
@@ -162,6 +190,21 @@ def record_failure(
             group_path=group_path,
             publish_event=False,
         )
+
+
+@transaction.atomic
+def log_export(
+    *, actor: Actor, row_count: int, file_format: str, filters: dict[str, str]
+) -> LogEntry:
+    """An export of the system log is itself logged (who took which rows out, and how many)."""
+    user = actor.user
+    return record(
+        "audit.log.exported",
+        actor=actor,
+        enterprise_id=getattr(user, "enterprise_id", None),
+        after={"format": file_format, "rows": row_count, "filters": filters},
+        group_path=getattr(user, "group_path", ""),
+    )
 
 
 def _locked_head(chain: str) -> ChainHead:
