@@ -56,7 +56,9 @@ def database_from_url(url: str) -> dict[str, object]:
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
-            "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
+            # Under ASGI each request runs in its own thread, so persistent connections are
+            # never reused, only leaked until garbage collection (Django advises 0 under ASGI).
+            "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 0),
             "CONN_HEALTH_CHECKS": True,
             "TEST": {"NAME": env_str("DATABASE_TEST_NAME") or None},
         }

@@ -74,6 +74,13 @@ class LogEntry(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_repr}"
 
     @property
+    def action_label(self) -> str:
+        """The action's label in the active language (the dotted name when it has none)."""
+        from gatehouse.core.events import event_label
+
+        return str(event_label(self.action))
+
+    @property
     def module_label(self) -> str:
         return module_label(self.module)
 
