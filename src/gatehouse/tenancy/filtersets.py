@@ -1,14 +1,24 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from gatehouse.core.forms import ConsoleFilterMixin
 from gatehouse.tenancy import selectors
 from gatehouse.tenancy.models import Enterprise, Group, Role, User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+def yes_no_filter(label: StrOrPromise) -> django_filters.BooleanFilter:
+    """A boolean filter whose empty choice reads "Any" (django-filter's says "Unknown")."""
+    choices = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+    return django_filters.BooleanFilter(label=label, widget=forms.Select(choices=choices))
 
 
 class SearchFilterSet(ConsoleFilterMixin, django_filters.FilterSet):
@@ -27,7 +37,7 @@ class SearchFilterSet(ConsoleFilterMixin, django_filters.FilterSet):
 
 class EnterpriseFilterSet(SearchFilterSet):
     search_fields = ("name", "code", "contact_name")
-    is_active = django_filters.BooleanFilter(label=_("Enabled"))
+    is_active = yes_no_filter(_("Enabled"))
 
     class Meta:
         model = Enterprise
@@ -54,8 +64,8 @@ class VisibleGroupFilter(django_filters.ModelChoiceFilter):
 class UserFilterSet(SearchFilterSet):
     search_fields = ("username", "full_name", "email")
     group = VisibleGroupFilter(label=_("Group"))
-    is_active = django_filters.BooleanFilter(label=_("Enabled"))
-    is_group_admin = django_filters.BooleanFilter(label=_("Group administrator"))
+    is_active = yes_no_filter(_("Enabled"))
+    is_group_admin = yes_no_filter(_("Group administrator"))
 
     class Meta:
         model = User
