@@ -220,6 +220,17 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_openapi(args: argparse.Namespace) -> int:
+    """Write the OpenAPI schema (docs/openapi.yaml is the committed copy a test compares)."""
+    _setup_django()
+    from gatehouse.core.api.schema import write_schema
+
+    problems = write_schema(args.path)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gatehouse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -272,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("username")
     p.add_argument("--name", default="command line")
     p.add_argument("--days", type=int, default=0, help="expiry in days (0: none)")
+
+    p = add("openapi", cmd_openapi, "write the OpenAPI schema of REST API v1")
+    p.add_argument("path", nargs="?", default="docs/openapi.yaml")
 
     audit = sub.add_parser("audit", help="system log").add_subparsers(dest="sub", required=True)
     add("verify", cmd_audit_verify, "verify the hash chains of the system log", audit)
