@@ -32,12 +32,12 @@ class LogEntryFilterSet(SearchFilterSet):
     date_to = django_filters.DateFilter(
         field_name="created_at", lookup_expr="date__lte", label=_("To"), widget=DateInput()
     )
-    module = django_filters.ChoiceFilter(label=_("Module"), choices=[], empty_label=_("All"))
+    module = django_filters.ChoiceFilter(label=_("Module"), choices=[], empty_label=_("Any"))
     operator = django_filters.CharFilter(
         field_name="actor_label", lookup_expr="icontains", label=_("Operator")
     )
     result = django_filters.ChoiceFilter(
-        label=_("Result"), choices=LogEntry.Result.choices, empty_label=_("All")
+        label=_("Result"), choices=LogEntry.Result.choices, empty_label=_("Any")
     )
 
     class Meta:

@@ -22,6 +22,7 @@ PLATFORM_GROUP = "platform"
 # Human labels for the console's live feed. The socket translates them into its user's
 # language when it forwards an event; an event without a label shows its dotted name.
 EVENT_LABELS: dict[str, Promise] = {
+    "audit.log.exported": _("System log exported"),
     "tenancy.enterprise.created": _("Enterprise created"),
     "tenancy.enterprise.changed": _("Enterprise changed"),
     "tenancy.enterprise.deleted": _("Enterprise deleted"),
