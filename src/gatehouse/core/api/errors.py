@@ -22,6 +22,38 @@ from rest_framework.views import set_rollback
 
 from gatehouse.core.errors import PermissionDenied, ServiceError
 
+VERB_FOR_ACTION = {
+    "create": "created",
+    "update": "changed",
+    "partial_update": "changed",
+    "destroy": "deleted",
+}
+
+
+def log_refused_write(exc: ServiceError, context: dict[str, Any]) -> None:
+    """A write the service refused goes into the system log as a failure, as on the console
+    (`tenancy.user.created`, result failure). Read-only requests are not logged."""
+    from gatehouse.audit.services import record_failure
+    from gatehouse.core.actors import Actor
+
+    view = context.get("view")
+    request = context.get("request")
+    model = getattr(view, "model", None)
+    user = getattr(request, "user", None)
+    if view is None or request is None or model is None or not getattr(user, "pk", None):
+        return
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
+        return
+    drf_action = str(getattr(view, "action", "") or "")
+    verb = VERB_FOR_ACTION.get(drf_action, drf_action or "changed")
+    record_failure(
+        f"{model._meta.app_label}.{model._meta.model_name}.{verb}",
+        actor=Actor.from_request(request._request),
+        enterprise_id=getattr(user, "enterprise_id", None),
+        message=exc.message,
+        group_path=getattr(user, "group_path", ""),
+    )
+
 
 def _messages(value: Any) -> list[str]:
     """Every message inside a (possibly nested) DRF error detail, as plain strings."""
@@ -67,6 +99,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied(exc.message)
     elif isinstance(exc, ServiceError):
         set_rollback()
+        log_refused_write(exc, context)
         return error_response(
             exc.code, exc.message, {exc.field: [exc.message]} if exc.field else {}
         )

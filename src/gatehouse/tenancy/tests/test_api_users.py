@@ -290,3 +290,16 @@ def test_options_describes_the_input(cast) -> None:  # type: ignore[no-untyped-d
     assert "date_joined" not in change
     # without the permission to add, OPTIONS describes no input at all
     assert "actions" not in token_client(cast.a_member).options(URL).json()
+
+
+def test_refused_api_write_is_in_the_system_log_as_a_failure(cast) -> None:  # type: ignore[no-untyped-def]
+    from gatehouse.audit.models import LogEntry
+
+    client = token_client(cast.a_admin)
+    error = assert_error(patch(client, f"{URL}{cast.a_member.pk}/", {"roles": []}), 400, "invalid")
+    assert error["message"] == "A normal user needs at least one role."
+    with platform_scope():
+        entry = LogEntry.objects.filter(action="tenancy.user.changed", result="failure").get()
+    assert entry.message == "A normal user needs at least one role."
+    assert entry.actor_label.startswith("a-admin")
+    assert entry.enterprise_id == cast.enterprise_a.pk
