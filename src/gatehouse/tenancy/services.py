@@ -663,15 +663,21 @@ def revoke_token(token: ApiToken, *, actor: Actor) -> ApiToken:
     return token
 
 
-def resolve_token(secret: str) -> ApiToken | None:
-    """Find a usable token from its secret (constant-time compare of the stored hash)."""
+def find_token(secret: str) -> ApiToken | None:
+    """The token whose stored hash matches `secret` (constant-time compare), usable or not."""
     if not secret.startswith(TOKEN_PREFIX) or secret.count("_") < 2:
         return None
     prefix = secret[len(TOKEN_PREFIX) :].split("_", 1)[0]
     token = ApiToken.objects.select_related("user__enterprise").filter(prefix=prefix).first()
     if token is None or not secrets.compare_digest(token.key_hash, hash_token(secret)):
         return None
-    if not token.is_usable or not token.user.is_active:
+    return token
+
+
+def resolve_token(secret: str) -> ApiToken | None:
+    """A usable token for `secret`: not revoked, not expired, its user enabled."""
+    token = find_token(secret)
+    if token is None or not token.is_usable or not token.user.is_active:
         return None
     return token
 

@@ -4,7 +4,6 @@ Both leave the request inside the right tenant scope, so viewsets query inside i
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django.http import HttpRequest
@@ -45,14 +44,11 @@ def enter_scope(request: HttpRequest, user: User) -> None:
 def _refusal_message(secret: str) -> str:
     """Why a token was refused, for the 401 body. Only a caller holding the real secret learns
     that the token exists (the stored hash must match), so this leaks nothing."""
-    from gatehouse.tenancy.services import TOKEN_PREFIX, hash_token
+    from gatehouse.tenancy.services import find_token
 
     invalid = _("Invalid token.")
-    if not secret.startswith(TOKEN_PREFIX) or secret.count("_") < 2:
-        return invalid
-    prefix = secret[len(TOKEN_PREFIX) :].split("_", 1)[0]
-    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
-    if token is None or not secrets.compare_digest(token.key_hash, hash_token(secret)):
+    token = find_token(secret)
+    if token is None:
         return invalid
     if token.revoked_at is not None:
         return _("This token was revoked on %(date)s.") % {
