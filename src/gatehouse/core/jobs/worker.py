@@ -145,7 +145,9 @@ def run_worker(threads: int = 1) -> int:
         if pool.stopping.is_set():
             logger.warning("Received %s again: stopping now.", signal.strsignal(signum))
             abandon_running_jobs()
-            raise SystemExit(1)
+            logging.shutdown()
+            # "Now" means now: no waiting for job threads or exit handlers.
+            os._exit(1)
         logger.warning(
             "Received %s: finishing running jobs, then stopping (send it again to stop now).",
             signal.strsignal(signum),
