@@ -7,6 +7,7 @@ import threading
 import traceback
 from contextlib import AbstractContextManager
 
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,11 +30,20 @@ def abandon_running_jobs() -> int:
         ids = list(_running)
     if not ids:
         return 0
-    return Job._base_manager.filter(pk__in=ids, status=Job.Status.RUNNING).update(
-        status=Job.Status.FAILED,
-        finished_at=timezone.now(),
-        error=_("The worker was stopped while this job was running."),
-    )
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # Stopping "now" must not wait on a row a job's own transaction holds.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '2s'")
+            return Job._base_manager.filter(pk__in=ids, status=Job.Status.RUNNING).update(
+                status=Job.Status.FAILED,
+                finished_at=timezone.now(),
+                error=_("The worker was stopped while this job was running."),
+            )
+    except OperationalError:
+        logger.warning("could not mark jobs %s failed: their rows are locked", ids)
+        return 0
 
 
 def _scope_for(job: Job) -> AbstractContextManager[None]:
