@@ -39,6 +39,7 @@ def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
 urlpatterns = [
     path("", include("gatehouse.tenancy.api.urls")),
     path("", include("gatehouse.audit.api.urls")),
+    path("", include("gatehouse.people.api.urls")),
     path("", include("gatehouse.core.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "gatehouse.core",
     "gatehouse.tenancy",
     "gatehouse.audit",
+    "gatehouse.people",
     "gatehouse.console",
 ]
 
@@ -296,9 +297,20 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"JobStatusEnum": "gatehouse.core.models.Job.Status"},
 }
 
+# Outgoing mail. No EMAIL_HOST means no mail server: features that would send mail say so
+# plainly instead of failing later (gatehouse.core.mail.mail_configured).
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "gatehouse@localhost")
+# The address people and the mobile app reach this server at (mails, the app's QR code);
+# empty: taken from the request that triggered the mail.
+PUBLIC_URL = env_str("GATEHOUSE_PUBLIC_URL").rstrip("/")
 
 LOGGING = {
     "version": 1,

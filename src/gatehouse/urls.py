@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", include("gatehouse.api_urls")),
     path("tenancy/", include("gatehouse.tenancy.urls")),
     path("audit/", include("gatehouse.audit.urls")),
+    path("people/", include("gatehouse.people.urls")),
     path("jobs/", include("gatehouse.core.urls")),
     path("", include("gatehouse.console.urls")),
 ]

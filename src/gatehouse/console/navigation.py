@@ -3,8 +3,9 @@ permission, so the menu never offers a page that would refuse the user (no dead 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -65,6 +66,22 @@ def menu_for(user: User) -> list[dict[str, object]]:
     return menu
 
 
+CardProvider = Callable[["User"], list[dict[str, Any]]]
+_CARD_PROVIDERS: list[CardProvider] = []
+
+
+def add_dashboard_cards(provider: CardProvider) -> None:
+    """Apps add count cards to the dashboard: `provider(user)` returns the cards that user may
+    see (label, value, icon, url_name)."""
+    if provider not in _CARD_PROVIDERS:
+        _CARD_PROVIDERS.append(provider)
+
+
+def dashboard_cards(user: User) -> list[dict[str, Any]]:
+    return [card for provider in _CARD_PROVIDERS for card in provider(user)]
+
+
 # The console's sections, in menu order. Apps add their entries in AppConfig.ready().
+PEOPLE = "people"
 SYSTEM = "system"
 section(SYSTEM, _("System management"), "settings", 90)

@@ -12,4 +12,5 @@ urlpatterns = [
     path("account/", views.ProfileView.as_view(), name="profile"),
     path("system/", views.SystemSettingsView.as_view(), name="system_settings"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("lists/columns/", views.TableColumnsView.as_view(), name="table_columns"),
 ]

@@ -22,6 +22,7 @@ from django.views.generic import TemplateView
 
 import gatehouse
 from gatehouse.audit.services import record, record_failure
+from gatehouse.console import navigation
 from gatehouse.console.forms import LoginForm, PasswordChangeForm, TotpForm, TotpSetupForm
 from gatehouse.core.actors import Actor, client_address
 from gatehouse.core.errors import ServiceError
@@ -222,7 +223,10 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         user = as_user(user)
         context["title"] = _("Dashboard")
-        context["cards"] = selectors.dashboard_counts(user)
+        context["cards"] = [
+            *selectors.dashboard_counts(user),
+            *navigation.dashboard_cards(user),
+        ]
         context["recent_log"] = selectors.recent_log_entries(user, limit=10)
         return context
 
@@ -319,3 +323,23 @@ class SystemSettingsView(PermissionRequiredMixin, TemplateView):
             max_request_mb=settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024),
         )
         return context
+
+
+class TableColumnsView(LoginRequiredMixin, View):
+    """POST: keep the columns a user chose for a list ("Columns" menu), then go back."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        from gatehouse.core import tables
+
+        key = request.POST.get("table", "")
+        try:
+            if request.POST.get("reset"):
+                tables.reset_choice(request.user, key)
+            else:
+                tables.save_choice(request.user, key, request.POST.getlist("columns"))
+        except ValueError:
+            messages.error(request, _("That list cannot be personalized."))
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = reverse("console:dashboard")
+        return HttpResponseRedirect(target)

@@ -47,6 +47,11 @@ EVENT_LABELS: dict[str, Promise] = {
 }
 
 
+def register_labels(labels: dict[str, Promise]) -> None:
+    """Apps add the labels of their own events (AppConfig.ready)."""
+    EVENT_LABELS.update(labels)
+
+
 def event_label(name: str) -> str:
     """The label of `name` in the active language, or the dotted name itself."""
     label = EVENT_LABELS.get(name)

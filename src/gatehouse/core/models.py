@@ -135,6 +135,10 @@ class Job(models.Model):
     )
     progress_done = models.PositiveIntegerField(_("done"), default=0)
     progress_total = models.PositiveIntegerField(_("total"), default=0)
+    # a short live line beside the counter, e.g. "3 failed" during a portrait import
+    progress_note = models.CharField(_("progress note"), max_length=200, blank=True)
+    # what the job reports at the end: counts and a table of failures (JobContext.set_summary)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
     log = models.TextField(_("log"), blank=True)
     result_file = models.FileField(
         _("result file"), upload_to=job_result_path, blank=True, max_length=255
@@ -195,3 +199,20 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TableColumns(models.Model):
+    """Which columns one user shows in one list (the manuals' personalized columns). Keyed by
+    the user, so it needs no tenant scope: nobody reads another user's choice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    table = models.CharField(max_length=120)
+    columns = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "table"], name="core_tablecolumns_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.table

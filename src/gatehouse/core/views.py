@@ -22,6 +22,7 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from gatehouse.audit.services import record_failure
+from gatehouse.core import tables
 from gatehouse.core.actors import Actor
 from gatehouse.core.errors import ServiceError
 from gatehouse.core.permissions import has_permission
@@ -93,6 +94,7 @@ class ObjectListView(VisibleQuerysetMixin, SingleTableMixin, FilterView):
         accepted (tables2 would take any number from the query string)."""
         table = self.get_table_class()(data=self.get_table_data(), **self.get_table_kwargs())
         table.per_page_field = "_per_page_handled_by_view"
+        tables.apply_choice(table, self.request.user)
         return RequestConfig(self.request, paginate=self.get_table_pagination(table)).configure(
             table
         )
@@ -105,9 +107,15 @@ class ObjectListView(VisibleQuerysetMixin, SingleTableMixin, FilterView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context: dict[str, Any] = super().get_context_data(**kwargs)
         app = self.permission_app or self.model._meta.app_label
+        table = context["table"]
         context.update(
             title=self.title or self.model._meta.verbose_name_plural,
             page_sizes=PAGE_SIZES,
+            table_key=tables.table_key(table),
+            column_choices=[
+                (name, header, name in table.columns.names())
+                for name, header in tables.choosable(table)
+            ],
             can_add=bool(self.add_url_name) and has_permission(self.request.user, f"{app}.add"),
             add_url=reverse(self.add_url_name) if self.add_url_name else "",
         )

@@ -15,10 +15,12 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
-def yes_no_filter(label: StrOrPromise) -> django_filters.BooleanFilter:
+def yes_no_filter(label: StrOrPromise, **kwargs: Any) -> django_filters.BooleanFilter:
     """A boolean filter whose empty choice reads "Any" (django-filter's says "Unknown")."""
     choices = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
-    return django_filters.BooleanFilter(label=label, widget=forms.Select(choices=choices))
+    return django_filters.BooleanFilter(
+        label=label, widget=forms.Select(choices=choices), **kwargs
+    )
 
 
 class SearchFilterSet(ConsoleFilterMixin, django_filters.FilterSet):

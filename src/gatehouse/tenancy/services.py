@@ -93,7 +93,7 @@ def _require_superuser(actor: Actor) -> None:
         raise PermissionDenied(_("Only the platform super administrator can do this."))
 
 
-def _require_visible_group(actor: Actor, group: Group) -> None:
+def require_visible_group(actor: Actor, group: Group) -> None:
     """A user can only act inside its own subtree (Smart Pass 6.1.1)."""
     user = actor.user
     if user is None or user.is_superuser:
@@ -242,7 +242,7 @@ def _check_group_name(
 
 @transaction.atomic
 def create_group(*, actor: Actor, parent: Group, name: str) -> Group:
-    _require_visible_group(actor, parent)
+    require_visible_group(actor, parent)
     _check_group_name(parent.enterprise_id, parent, name, exclude=None)
     group = Group(enterprise_id=parent.enterprise_id, parent=parent, name=name.strip())
     group.save()
@@ -254,7 +254,7 @@ def create_group(*, actor: Actor, parent: Group, name: str) -> Group:
 
 @transaction.atomic
 def rename_group(group: Group, *, actor: Actor, name: str) -> Group:
-    _require_visible_group(actor, group)
+    require_visible_group(actor, group)
     _check_group_name(group.enterprise_id, group.parent, name, exclude=group.pk)
     before = snapshot(group, ("name", "parent"))
     group.name = name.strip()
@@ -272,8 +272,8 @@ def rename_group(group: Group, *, actor: Actor, name: str) -> Group:
 @transaction.atomic
 def move_group(group: Group, *, actor: Actor, parent: Group) -> Group:
     """Move a group (and its subtree) under another parent of the same enterprise."""
-    _require_visible_group(actor, group)
-    _require_visible_group(actor, parent)
+    require_visible_group(actor, group)
+    require_visible_group(actor, parent)
     if group.parent_id is None:
         raise ServiceError(_("The enterprise's top group cannot be moved."), field="parent")
     if actor.user is not None and actor.user.group_id == group.pk:
@@ -302,7 +302,7 @@ def move_group(group: Group, *, actor: Actor, parent: Group) -> Group:
 
 @transaction.atomic
 def delete_group(group: Group, *, actor: Actor) -> None:
-    _require_visible_group(actor, group)
+    require_visible_group(actor, group)
     if group.parent_id is None:
         raise ServiceError(_("The enterprise's top group cannot be deleted."))
     if group.children.exists():
@@ -435,7 +435,7 @@ def create_user(
 ) -> tuple[User, str | None]:
     """Create an enterprise user. Without a password, a random one-time password is generated
     and returned; it must be changed at first login."""
-    _require_visible_group(actor, group)
+    require_visible_group(actor, group)
     username = _check_username(username)
     roles = roles or []
     _check_roles(group, roles)
@@ -467,12 +467,12 @@ def create_user(
 def update_user(user: User, *, actor: Actor, **changes: Any) -> User:
     if user.group is None:
         raise PermissionDenied()
-    _require_visible_group(actor, user.group)
+    require_visible_group(actor, user.group)
     before = snapshot(user, USER_FIELDS)
     if "username" in changes:
         changes["username"] = _check_username(changes["username"], exclude=user.pk)
     if "group" in changes:
-        _require_visible_group(actor, changes["group"])
+        require_visible_group(actor, changes["group"])
         if changes["group"].enterprise_id != user.enterprise_id:
             raise ServiceError(_("That group belongs to another enterprise."), field="group")
     roles = changes.pop("roles", None)
@@ -506,7 +506,7 @@ def update_user(user: User, *, actor: Actor, **changes: Any) -> User:
 @transaction.atomic
 def delete_user(user: User, *, actor: Actor) -> None:
     if user.group is not None:
-        _require_visible_group(actor, user.group)
+        require_visible_group(actor, user.group)
     if actor.user is not None and actor.user.pk == user.pk:
         raise ServiceError(_("You cannot delete your own account."))
     if user.is_superuser:
@@ -519,7 +519,7 @@ def delete_user(user: User, *, actor: Actor) -> None:
 def reset_password(user: User, *, actor: Actor) -> str:
     """An administrator resets a user's password to a random one-time password (never 123456)."""
     if user.group is not None:
-        _require_visible_group(actor, user.group)
+        require_visible_group(actor, user.group)
     password = generate_password()
     user.set_password(password)
     user.must_change_password = True
@@ -572,7 +572,7 @@ def enable_totp(user: User, *, actor: Actor, secret: str, code: str) -> User:
 @transaction.atomic
 def disable_totp(user: User, *, actor: Actor) -> User:
     if user.group is not None and actor.user is not None and actor.user.pk != user.pk:
-        _require_visible_group(actor, user.group)
+        require_visible_group(actor, user.group)
     user.totp_secret = ""
     user.totp_enabled = False
     user.save(update_fields=["totp_secret", "totp_enabled"])

@@ -27,6 +27,7 @@ LIST_FIELDS: tuple[str, ...] = (
     "status",
     "progress_done",
     "progress_total",
+    "progress_note",
     "percent",
     "cancel_requested",
     "created_by",
@@ -62,7 +63,7 @@ class JobSerializer(serializers.ModelSerializer[Job]):
 
 class JobDetailSerializer(JobSerializer):
     class Meta(JobSerializer.Meta):
-        fields = (*LIST_FIELDS, "log", "arguments")
+        fields = (*LIST_FIELDS, "log", "arguments", "summary")
         read_only_fields = fields
 
 

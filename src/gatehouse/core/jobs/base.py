@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.25
 # A job log is for people; past this size further lines are dropped (with one note saying so).
 LOG_LIMIT = 512 * 1024
+# Failure rows kept in a job's summary for the page; the result file has them all.
+SUMMARY_ROWS = 500
 
 
 class JobCancelled(Exception):  # noqa: N818 - it is a request, not an error
@@ -70,6 +72,7 @@ def job_event_payload(job: Job) -> dict[str, Any]:
         "done": job.progress_done,
         "total": job.progress_total,
         "percent": job.percent,
+        "note": job.progress_note,
     }
 
 
@@ -126,8 +129,9 @@ class JobContext:
 
     # --- for job code ---------------------------------------------------------------------
 
-    def progress(self, done: int, total: int | None = None) -> None:
-        """Report `done` of `total` steps (total may be given once and then left out)."""
+    def progress(self, done: int, total: int | None = None, *, note: str | None = None) -> None:
+        """Report `done` of `total` steps (total may be given once and then left out), with
+        an optional short note shown beside the counter ("3 failed")."""
         if total is None:
             total = self.job.progress_total
         if done < 0 or total < 0:
@@ -137,6 +141,9 @@ class JobContext:
         self._pending.update(
             progress_done=self.job.progress_done, progress_total=self.job.progress_total
         )
+        if note is not None:
+            self.job.progress_note = note[:200]
+            self._pending["progress_note"] = self.job.progress_note
         final = bool(total) and done >= total
         if final or time.monotonic() - self._last_flush >= PROGRESS_INTERVAL:
             self.flush()
@@ -182,6 +189,26 @@ class JobContext:
         self.flush()
         if previous and previous != self.job.result_file.name:
             self.job.result_file.storage.delete(previous)
+
+    def set_summary(
+        self,
+        *,
+        counts: list[tuple[str, int]],
+        failure_columns: list[str] | None = None,
+        failures: list[list[Any]] | None = None,
+        failures_total: int | None = None,
+    ) -> None:
+        """What the job page shows at the end: labelled counts and a table of failures (the
+        first SUMMARY_ROWS; the full table belongs in the result file)."""
+        rows = [[str(cell) for cell in row] for row in (failures or [])[:SUMMARY_ROWS]]
+        self.job.summary = {
+            "counts": [[str(label), int(value)] for label, value in counts],
+            "failure_columns": [str(c) for c in (failure_columns or [])],
+            "failures": rows,
+            "failures_total": len(failures or []) if failures_total is None else failures_total,
+        }
+        self._pending["summary"] = self.job.summary
+        self.flush()
 
     def flush(self) -> bool:
         """Write pending progress and log lines now (the context does it by itself at most

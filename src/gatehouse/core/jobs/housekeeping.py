@@ -8,6 +8,7 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import Storage
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -111,24 +112,39 @@ def clear_jobs(*, keep: int | None = None) -> tuple[int, int]:
         jobs += deleted
 
 
+# Clean-up steps of other apps (people: photo files no row points at), run after ours.
+APP_STEPS: list[tuple[Callable[[], int], Any]] = []
+
+
+def add_step(step: Callable[[], int], message: Any) -> None:
+    """Apps add a clean-up step: `step()` returns a count, `message` formats it (%(count)d)."""
+    if all(existing is not step for existing, _message in APP_STEPS):
+        APP_STEPS.append((step, message))
+
+
 def clear_orphaned_files() -> int:
-    """Result files no Job row points to any more (their enterprise was deleted, say). Files
-    younger than a day are left alone: a running job may not have recorded its file yet."""
+    """Result files no Job row points to any more (their enterprise was deleted, say)."""
     storage = Job._meta.get_field("result_file").storage
-    if not storage.exists("jobs"):
-        return 0
     referenced = set(
         Job._base_manager.exclude(result_file="").values_list("result_file", flat=True)
     )
+    return remove_unreferenced_files(storage, "jobs", referenced)
+
+
+def remove_unreferenced_files(storage: Storage, folder: str, referenced: set[str]) -> int:
+    """Delete the files below `folder` that are not in `referenced`. Files younger than a day
+    are left alone: the transaction that will point at them may still be running."""
+    if not storage.exists(folder):
+        return 0
     cutoff = timezone.now() - ORPHAN_FILE_AGE
     removed = 0
-    folders = ["jobs"]
+    folders = [folder]
     while folders:
-        folder = folders.pop()
-        subfolders, files = storage.listdir(folder)
-        folders.extend(f"{folder}/{name}" for name in subfolders)
+        current = folders.pop()
+        subfolders, files = storage.listdir(current)
+        folders.extend(f"{current}/{name}" for name in subfolders)
         for name in files:
-            path = f"{folder}/{name}"
+            path = f"{current}/{name}"
             if path not in referenced and storage.get_modified_time(path) < cutoff:
                 storage.delete(path)
                 removed += 1
@@ -203,6 +219,7 @@ class Housekeeping(JobRunner):
                 ),
             ),
         )
+        steps = (*steps, *APP_STEPS)
         for done, (step, message) in enumerate(steps, start=1):
             ctx.check_cancelled()
             ctx.log(str(message % {"count": step()}))

@@ -30,6 +30,9 @@
     if (el.hasAttribute("data-job-counter")) {
       el.textContent = Number(p.total) > 0 ? p.done + " / " + p.total : (Number(p.percent) || 0) + "%";
     }
+    if (el.hasAttribute("data-job-note")) {
+      el.textContent = p.note || "";
+    }
     if (el.hasAttribute("data-job-status") && p.status && BADGES[p.status]) {
       Object.keys(BADGES).forEach(function (s) { el.classList.remove(BADGES[s]); });
       el.classList.add(BADGES[p.status]);

@@ -1,0 +1,566 @@
+"""Console pages of Smart Pass chapter 4: employee list, visitor management, blacklist
+management (list, details, add, edit, delete, refresh, bulk import, export), departments and
+person groupings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Count, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from gatehouse.audit.services import record
+from gatehouse.core.errors import ServiceError
+from gatehouse.core.jobs import enqueue
+from gatehouse.core.mail import mail_configured
+from gatehouse.core.permissions import has_permission
+from gatehouse.core.spreadsheets import CONTENT_TYPES, SpreadsheetError
+from gatehouse.core.views import (
+    ObjectDeleteView,
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectListView,
+    PermissionRequiredMixin,
+    ServiceFormView,
+)
+from gatehouse.people import filtersets, forms, jobs, selectors, services, tables, workbooks
+from gatehouse.people.models import Category, Department, Person, PersonGroup
+
+# URL slug, category, list title, "add" title
+CATEGORY_PAGES: dict[str, tuple[str, Any, Any]] = {
+    "employees": (Category.EMPLOYEE, gettext_lazy("Employee list"), gettext_lazy("New employee")),
+    "visitors": (
+        Category.VISITOR,
+        gettext_lazy("Visitor management"),
+        gettext_lazy("New visitor"),
+    ),
+    "blacklist": (
+        Category.BLACKLIST,
+        gettext_lazy("Blacklist management"),
+        gettext_lazy("New blacklist entry"),
+    ),
+}
+LIST_URL_NAMES = {
+    Category.EMPLOYEE: "people:employee_list",
+    Category.VISITOR: "people:visitor_list",
+    Category.BLACKLIST: "people:blacklist_list",
+}
+SLUGS = {category: slug for slug, (category, _title, _add) in CATEGORY_PAGES.items()}
+EXPORT_FORMATS = ("xlsx", "xls")
+
+
+class CategoryMixin:
+    """Pages that are per category take it from the URL (`people/<slug>/...`)."""
+
+    kwargs: dict[str, Any]
+
+    @property
+    def slug(self) -> str:
+        slug = str(self.kwargs["category"])
+        if slug not in CATEGORY_PAGES:
+            raise Http404
+        return slug
+
+    @property
+    def category(self) -> str:
+        return str(CATEGORY_PAGES[self.slug][0])
+
+
+class PersonListView(CategoryMixin, ObjectListView):
+    model = Person
+    table_class = tables.PersonTable
+    filterset_class = filtersets.PersonFilterSet
+    template_name = "people/person_list.html"
+
+    def get_queryset(self) -> QuerySet[Person]:
+        queryset: QuerySet[Person] = super().get_queryset()
+        return queryset.filter(category=self.category).select_related(
+            "group", "person_group", "department"
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.update(
+            title=CATEGORY_PAGES[self.slug][1],
+            slug=self.slug,
+            category=self.category,
+            can_add=has_permission(user, "people.add"),
+            add_url=reverse("people:person_add", args=[self.slug]),
+            can_import=has_permission(user, "people.import"),
+            export_formats=EXPORT_FORMATS,
+        )
+        return context
+
+
+class PersonDetailView(ObjectDetailView):
+    model = Person
+    template_name = "people/person_detail.html"
+    detail_fields = (
+        "personnel_id",
+        "category",
+        "first_name",
+        "last_name",
+        "gender",
+        "group",
+        "person_group",
+        "department",
+        "email",
+        "mobile_phone",
+        "id_card_number",
+        "card_number",
+        "nationality",
+        "ethnicity",
+        "birth_place",
+        "birth_date",
+        "address",
+        "notes",
+        "valid_from",
+        "valid_until",
+        "is_enabled",
+        "app_login_enabled",
+        "created_at",
+        "updated_at",
+    )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        person: Person = self.object
+        context.update(
+            list_url=reverse(LIST_URL_NAMES[Category(person.category)]),
+            list_title=CATEGORY_PAGES[SLUGS[Category(person.category)]][1],
+            has_pin=bool(person.device_pin),
+            mail_configured=mail_configured(),
+            can_verify=person.can_verify(),
+        )
+        return context
+
+
+class PersonFormMixin:
+    model: Any = Person
+    form_class: Any = forms.PersonForm
+    request: HttpRequest
+
+    def get_success_url_for(self, result: Person) -> str:
+        return reverse("people:person_detail", args=[result.pk])
+
+    def save_photo(self, person: Person, form: forms.PersonForm) -> None:
+        upload = form.cleaned_data.get("photo")
+        if not upload:
+            return
+        outcome = services.set_photo(person, actor=self.actor, data=upload.read())  # type: ignore[attr-defined]
+        for warning in outcome.warnings:
+            messages.warning(self.request, warning)
+
+
+class PersonCreateView(CategoryMixin, PersonFormMixin, ServiceFormView):
+    permission_action = "add"
+    template_name = "people/person_form.html"
+
+    @property
+    def title(self) -> Any:
+        return CATEGORY_PAGES[self.slug][2]
+
+    @property
+    def audit_action(self) -> str:  # type: ignore[override]
+        return f"people.{self.category}.created"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["category"] = self.category
+        return kwargs
+
+    def perform(self, form: forms.PersonForm) -> Person:
+        person = services.create_person(actor=self.actor, **form.service_values())
+        self.save_photo(person, form)
+        messages.success(self.request, _("%(person)s has been added.") % {"person": person})
+        return person
+
+
+class PersonEditView(PersonFormMixin, ObjectEditView):
+    template_name = "people/person_form.html"
+    title = gettext_lazy("Edit person")
+
+    @property
+    def audit_action(self) -> str:  # type: ignore[override]
+        return f"people.{self.object.category}.changed" if self.object else ""
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["category"] = self.object.category
+        return kwargs
+
+    def perform(self, form: forms.PersonForm) -> Person:
+        person = services.update_person(self.object, actor=self.actor, **form.service_values())
+        self.save_photo(person, form)
+        messages.success(self.request, _("%(person)s has been saved.") % {"person": person})
+        return person
+
+
+class PersonDeleteView(ObjectDeleteView):
+    model = Person
+
+    @property
+    def audit_action(self) -> str:  # type: ignore[override]
+        return f"people.{self.object.category}.deleted" if self.object else ""
+
+    def perform(self, form: Any) -> None:
+        self.category = self.object.category
+        services.delete_person(self.object, actor=self.actor)
+        messages.success(self.request, _("%(person)s has been deleted.") % {"person": self.object})
+
+    def get_success_url_for(self, result: Any) -> str:
+        return reverse(LIST_URL_NAMES[Category(self.category)])
+
+
+class PersonActionView(PermissionRequiredMixin, View):
+    """A POST button on the person page that calls one service."""
+
+    model = Person
+    permission_action = "change"
+
+    def person(self, pk: int) -> Person:
+        person: Person = get_object_or_404(
+            Person.objects.visible_to(self.request.user).select_related("group"), pk=pk
+        )
+        return person
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        person = self.person(pk)
+        try:
+            self.act(person)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        return redirect("people:person_detail", pk=person.pk)
+
+    def act(self, person: Person) -> None:
+        raise NotImplementedError
+
+
+class PersonPhotoRemoveView(PersonActionView):
+    def act(self, person: Person) -> None:
+        services.remove_photo(person, actor=self.actor)
+        messages.success(self.request, _("The photo has been removed."))
+
+
+class AppLoginEnableView(PersonActionView):
+    def act(self, person: Person) -> None:
+        outcome = services.enable_app_login(
+            person, actor=self.actor, server_url=self.request.build_absolute_uri("/")
+        )
+        if outcome.mailed:
+            messages.success(
+                self.request,
+                _(
+                    "App login is on. %(person)s will receive an e-mail at %(address)s with the "
+                    "personnel ID, a one-time password and the enterprise QR code."
+                )
+                % {"person": person, "address": person.email},
+            )
+        else:
+            messages.warning(
+                self.request,
+                _(
+                    "App login is on. %(reason)s Give %(person)s the personnel ID %(id)s and "
+                    "this one-time password: %(password)s — it is shown only now and must be "
+                    "changed at first login."
+                )
+                % {
+                    "reason": outcome.reason,
+                    "person": person.full_name,
+                    "id": person.personnel_id,
+                    "password": outcome.password,
+                },
+            )
+
+
+class AppLoginDisableView(PersonActionView):
+    def act(self, person: Person) -> None:
+        services.disable_app_login(person, actor=self.actor)
+        messages.success(self.request, _("App login is off."))
+
+
+class PersonPhotoView(PermissionRequiredMixin, View):
+    """The person's face photo, to users who may see the person."""
+
+    model = Person
+
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+        person = get_object_or_404(
+            Person.objects.visible_to(request.user).select_related("photo"), pk=pk
+        )
+        if person.photo is None or not person.photo.file:
+            raise Http404
+        content_type = "image/png" if person.photo.image_format == "png" else "image/jpeg"
+        response = FileResponse(person.photo.file.open("rb"), content_type=content_type)
+        response["Cache-Control"] = "private, max-age=3600"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+# --- import and export -----------------------------------------------------------------------
+
+
+class ImportTemplateView(PermissionRequiredMixin, View):
+    """Smart Pass 4.1.2 step 1: "Personnel_import_template.xls" (and xlsx)."""
+
+    model = Person
+    permission_action = "import"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        file_format = request.GET.get("format", "xlsx")
+        if file_format not in EXPORT_FORMATS:
+            raise Http404
+        return _download(
+            workbooks.template(file_format),
+            f"{workbooks.TEMPLATE_FILE_NAME}.{file_format}",
+            file_format,
+        )
+
+
+def _download(content: bytes, filename: str, file_format: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=CONTENT_TYPES[file_format])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class PersonImportView(CategoryMixin, ServiceFormView):
+    model = Person
+    permission_action = "import"
+    form_class = forms.PersonImportForm
+    template_name = "people/person_import.html"
+
+    @property
+    def title(self) -> Any:
+        return _("Information import in bulk: %(page)s") % {"page": CATEGORY_PAGES[self.slug][1]}
+
+    def perform(self, form: forms.PersonImportForm) -> Any:
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            table, _mapping = workbooks.open_workbook(data)
+        except SpreadsheetError as exc:
+            raise ServiceError(str(exc), field="file") from None
+        if not table.rows:
+            raise ServiceError(_("The file has no rows to import."), field="file")
+        group = form.cleaned_data["group"]
+        file_format = "xls" if data.startswith(b"\xd0\xcf\x11\xe0") else "xlsx"
+        return enqueue(
+            jobs.PersonImport,
+            actor=self.actor,
+            enterprise_id=group.enterprise_id,
+            group_path=group.path,
+            upload=jobs.save_upload(data, f".{file_format}"),
+            group_id=group.pk,
+            category=self.category,
+            overwrite=form.cleaned_data["mode"] == "overwrite",
+            file_format=file_format,
+        )
+
+    def get_success_url_for(self, result: Any) -> str:
+        return reverse("core:job_detail", args=[result.pk])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["slug"] = self.slug
+        return context
+
+
+class PortraitImportView(CategoryMixin, ServiceFormView):
+    model = Person
+    permission_action = "import"
+    form_class = forms.PortraitImportForm
+    template_name = "people/portrait_import.html"
+
+    @property
+    def title(self) -> Any:
+        return _("Portrait import in bulk: %(page)s") % {"page": CATEGORY_PAGES[self.slug][1]}
+
+    def perform(self, form: forms.PortraitImportForm) -> Any:
+        data = form.cleaned_data["file"].read()
+        if not data.startswith(b"PK"):
+            raise ServiceError(_("The file is not a zip file."), field="file")
+        user = self.request.user
+        if user.enterprise_id is None:  # type: ignore[union-attr]
+            raise ServiceError(_("Portraits belong to an enterprise; log in as its administrator."))
+        return enqueue(
+            jobs.PortraitImport,
+            actor=self.actor,
+            enterprise_id=user.enterprise_id,  # type: ignore[union-attr]
+            upload=jobs.save_upload(data, ".zip"),
+            category=self.category,
+        )
+
+    def get_success_url_for(self, result: Any) -> str:
+        return reverse("core:job_detail", args=[result.pk])
+
+
+class PersonExportView(CategoryMixin, PermissionRequiredMixin, View):
+    """Smart Pass 4.1.4: the list as it is filtered, to "Employee Information.xls"."""
+
+    model = Person
+    permission_action = "import"
+
+    def get(self, request: HttpRequest, category: str) -> HttpResponse:
+        file_format = request.GET.get("format", "xlsx")
+        if file_format not in EXPORT_FORMATS:
+            raise Http404
+        queryset = selectors.visible_persons(request.user, self.category)  # type: ignore[arg-type]
+        filterset = filtersets.PersonFilterSet(request.GET, queryset=queryset, request=request)
+        rows = filterset.qs if filterset.is_valid() else queryset
+        try:
+            name, content = workbooks.export(
+                rows.order_by("personnel_id"), self.category, file_format
+            )
+        except SpreadsheetError as exc:
+            messages.error(request, str(exc))
+            return redirect(LIST_URL_NAMES[Category(self.category)])
+        user = request.user
+        record(
+            f"people.{self.category}.exported",
+            actor=self.actor,
+            enterprise_id=getattr(user, "enterprise_id", None),
+            message=name,
+            group_path=getattr(user, "group_path", ""),
+        )
+        return _download(content, name, file_format)
+
+
+# --- departments -----------------------------------------------------------------------------
+
+
+class DepartmentListView(ObjectListView):
+    model = Department
+    table_class = tables.DepartmentTable
+    filterset_class = filtersets.DepartmentFilterSet
+    add_url_name = "people:department_add"
+    title = gettext_lazy("Departments")
+
+    def get_queryset(self) -> QuerySet[Department]:
+        queryset: QuerySet[Department] = super().get_queryset()
+        return (
+            queryset.select_related("parent")
+            .annotate(person_count=Count("persons"))
+            .order_by("path")
+        )
+
+
+class DepartmentCreateView(ServiceFormView):
+    model = Department
+    permission_action = "add"
+    form_class = forms.DepartmentForm
+    title = gettext_lazy("New department")
+    audit_action = "people.department.created"
+    success_message = gettext_lazy("The department has been created.")
+    success_url = reverse_lazy("people:department_list")
+
+    def perform(self, form: forms.DepartmentForm) -> Department:
+        user = self.request.user
+        parent = form.cleaned_data["parent"]
+        enterprise_id = parent.enterprise_id if parent else user.enterprise_id  # type: ignore[union-attr]
+        if enterprise_id is None:
+            raise ServiceError(
+                _("Departments belong to an enterprise; log in as its administrator.")
+            )
+        return services.create_department(
+            actor=self.actor,
+            enterprise_id=enterprise_id,
+            name=form.cleaned_data["name"],
+            code=form.cleaned_data["code"],
+            parent=parent,
+        )
+
+
+class DepartmentEditView(ObjectEditView):
+    model = Department
+    form_class = forms.DepartmentForm
+    title = gettext_lazy("Edit department")
+    audit_action = "people.department.changed"
+    success_message = gettext_lazy("The department has been saved.")
+    success_url = reverse_lazy("people:department_list")
+
+    def perform(self, form: forms.DepartmentForm) -> Department:
+        return services.update_department(
+            self.object,
+            actor=self.actor,
+            name=form.cleaned_data["name"],
+            code=form.cleaned_data["code"],
+            parent=form.cleaned_data["parent"],
+        )
+
+
+class DepartmentDeleteView(ObjectDeleteView):
+    model = Department
+    audit_action = "people.department.deleted"
+    success_message = gettext_lazy("The department has been deleted.")
+    success_url = reverse_lazy("people:department_list")
+
+    def perform(self, form: Any) -> None:
+        services.delete_department(self.object, actor=self.actor)
+
+
+# --- person groupings ------------------------------------------------------------------------
+
+
+class PersonGroupListView(ObjectListView):
+    model = PersonGroup
+    table_class = tables.PersonGroupTable
+    filterset_class = filtersets.PersonGroupFilterSet
+    add_url_name = "people:persongroup_add"
+    title = gettext_lazy("Person groupings")
+
+    def get_queryset(self) -> QuerySet[PersonGroup]:
+        queryset: QuerySet[PersonGroup] = super().get_queryset()
+        return (
+            queryset.select_related("group")
+            .annotate(person_count=Count("persons"))
+            .order_by("group__path", "category", "-is_default", "name")
+        )
+
+
+class PersonGroupCreateView(ServiceFormView):
+    model = PersonGroup
+    permission_action = "add"
+    form_class = forms.PersonGroupForm
+    title = gettext_lazy("New grouping")
+    audit_action = "people.grouping.created"
+    success_message = gettext_lazy("The grouping has been created.")
+    success_url = reverse_lazy("people:persongroup_list")
+
+    def perform(self, form: forms.PersonGroupForm) -> PersonGroup:
+        return services.create_person_group(
+            actor=self.actor,
+            group=form.cleaned_data["group"],
+            category=form.cleaned_data["category"],
+            name=form.cleaned_data["name"],
+        )
+
+
+class PersonGroupEditView(ObjectEditView):
+    model = PersonGroup
+    form_class = forms.PersonGroupForm
+    title = gettext_lazy("Rename grouping")
+    audit_action = "people.grouping.changed"
+    success_message = gettext_lazy("The grouping has been saved.")
+    success_url = reverse_lazy("people:persongroup_list")
+
+    def perform(self, form: forms.PersonGroupForm) -> PersonGroup:
+        return services.rename_person_group(
+            self.object, actor=self.actor, name=form.cleaned_data["name"]
+        )
+
+
+class PersonGroupDeleteView(ObjectDeleteView):
+    model = PersonGroup
+    audit_action = "people.grouping.deleted"
+    success_message = gettext_lazy("The grouping has been deleted.")
+    success_url = reverse_lazy("people:persongroup_list")
+
+    def perform(self, form: Any) -> None:
+        services.delete_person_group(self.object, actor=self.actor)

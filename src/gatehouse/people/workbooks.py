@@ -1,0 +1,488 @@
+"""Persons in spreadsheets (Smart Pass 4.1.2-4.1.4, 4.2.2, 4.3.2): the import template, reading
+an uploaded workbook row by row into service calls, and the export of a category.
+
+Columns are matched by their key ("personnel_id"), their English title or their title in the
+importing user's language, so a template downloaded in any language imports anywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gatehouse.core.actors import Actor
+from gatehouse.core.errors import ServiceError
+from gatehouse.core.spreadsheets import SpreadsheetError, Table, read_table, write_table
+from gatehouse.people import services
+from gatehouse.people.models import Category, Department, Gender, Person, PersonGroup
+from gatehouse.tenancy.models import Group
+
+IMPORT_ROW_LIMIT = 100_000
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: Promise
+    required: bool = False
+
+
+COLUMNS = (
+    Column("personnel_id", gettext_lazy("Personnel ID"), required=True),
+    Column("first_name", gettext_lazy("First name"), required=True),
+    Column("last_name", gettext_lazy("Last name")),
+    Column("gender", gettext_lazy("Gender")),
+    Column("department", gettext_lazy("Department")),
+    Column("person_group", gettext_lazy("Grouping")),
+    Column("email", gettext_lazy("E-mail")),
+    Column("mobile_phone", gettext_lazy("Mobile phone")),
+    Column("id_card_number", gettext_lazy("ID card number")),
+    Column("card_number", gettext_lazy("Card number")),
+    Column("device_pin", gettext_lazy("Device PIN")),
+    Column("nationality", gettext_lazy("Nationality")),
+    Column("ethnicity", gettext_lazy("Ethnicity")),
+    Column("birth_place", gettext_lazy("Place of birth")),
+    Column("birth_date", gettext_lazy("Date of birth")),
+    Column("address", gettext_lazy("Contact address")),
+    Column("notes", gettext_lazy("Notes")),
+    Column("valid_from", gettext_lazy("Valid from")),
+    Column("valid_until", gettext_lazy("Valid until")),
+    Column("is_enabled", gettext_lazy("Enabled")),
+)
+COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+# Extra columns of the failure file: ignored when the fixed file is imported again.
+ROW_COLUMN = gettext_lazy("Row")
+REASON_COLUMN = gettext_lazy("Reason")
+FIELD_COLUMN = gettext_lazy("Field")
+
+EXPORT_FILE_NAMES = {
+    Category.EMPLOYEE: gettext_lazy("Employee Information"),
+    Category.VISITOR: gettext_lazy("Visitor information"),
+    Category.BLACKLIST: gettext_lazy("Blacklist information"),
+}
+TEMPLATE_FILE_NAME = "Personnel_import_template"
+
+
+def _normalise(title: str) -> str:
+    return " ".join(str(title).replace("*", " ").split()).casefold()
+
+
+def header_map(headers: list[str]) -> dict[str, str]:
+    """Spreadsheet header -> column key, for the headers we know."""
+    known: dict[str, str] = {}
+    for column in COLUMNS:
+        known[_normalise(column.key)] = column.key
+        known[_normalise(str(column.title))] = column.key
+        with translation.override("en"):
+            known[_normalise(str(column.title))] = column.key
+    return {header: known[_normalise(header)] for header in headers if _normalise(header) in known}
+
+
+def column_title(column: Column) -> str:
+    return f"{column.title}{' *' if column.required else ''}"
+
+
+def column_titles() -> list[str]:
+    return [column_title(column) for column in COLUMNS]
+
+
+def template(file_format: str) -> bytes:
+    """The import template: the headers and one example row a user overwrites."""
+    example = [
+        "1001",
+        "Ada",
+        "Lovelace",
+        Gender.FEMALE.label,
+        "",
+        "",
+        "ada@example.com",
+        "+44 20 7946 0000",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        date(1990, 12, 10),
+        "",
+        "",
+        "",
+        "",
+        _("Yes"),
+    ]
+    return write_table(
+        title=_("Personnel"), headers=column_titles(), rows=[example], file_format=file_format
+    )
+
+
+# --- reading a row ---------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _date(value: Any, key: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(_text(value))
+    except ValueError:
+        raise ServiceError(_("Enter a date as YYYY-MM-DD."), field=key) from None
+
+
+def _moment(value: Any, key: str, *, end_of_day: bool) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time.max if end_of_day else time.min)
+    else:
+        text = _text(value)
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ServiceError(_("Enter a date and time as YYYY-MM-DD HH:MM."), field=key) from None
+        if len(text) == 10:
+            moment = datetime.combine(moment.date(), time.max if end_of_day else time.min)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment.replace(microsecond=0))
+    return moment
+
+
+def _yes_no(value: Any, key: str) -> bool:
+    text = _normalise(_text(value))
+    if text in {"", "1", "yes", "y", "true", _normalise(_("Yes"))}:
+        return True
+    if text in {"0", "no", "n", "false", _normalise(_("No"))}:
+        return False
+    raise ServiceError(_("Write yes or no."), field=key)
+
+
+def _gender(value: Any, key: str) -> str:
+    text = _normalise(_text(value))
+    if not text:
+        return ""
+    for choice in Gender:
+        labels = {_normalise(choice.value), _normalise(str(choice.label))}
+        with translation.override("en"):
+            labels.add(_normalise(str(choice.label)))
+        if text in labels or text == _normalise(choice.value)[:1]:
+            return str(choice.value)
+    raise ServiceError(_("Gender must be male, female or other."), field=key)
+
+
+def _grouping_key(grouping: PersonGroup) -> str:
+    return _normalise(grouping.name or str(grouping))
+
+
+@dataclass
+class Lookups:
+    """What rows refer to by name, loaded once per import."""
+
+    group: Group
+    category: str
+    departments: dict[str, list[Department]] = field(default_factory=dict)
+    groupings: dict[str, PersonGroup] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, group: Group, category: str) -> Lookups:
+        lookups = cls(group=group, category=category)
+        for department in Department.objects.filter(enterprise_id=group.enterprise_id):
+            for key in {_normalise(department.name), _normalise(department.code)} - {""}:
+                lookups.departments.setdefault(key, []).append(department)
+        for grouping in PersonGroup.objects.filter(group=group, category=category):
+            lookups.groupings[_grouping_key(grouping)] = grouping
+        return lookups
+
+    def department(self, value: Any) -> Department | None:
+        text = _text(value)
+        if not text:
+            return None
+        found = self.departments.get(_normalise(text), [])
+        if not found:
+            raise ServiceError(
+                _("There is no department %(name)s.") % {"name": text}, field="department"
+            )
+        if len(found) > 1:
+            raise ServiceError(
+                _("Several departments are called %(name)s; write its code instead.")
+                % {"name": text},
+                field="department",
+            )
+        return found[0]
+
+    def grouping(self, value: Any, current: Person | None = None) -> PersonGroup | None:
+        """The grouping a row names; None keeps the grouping of `current`, the person an
+        overwrite updates, when the row names none or names the one it is in (an export names
+        the grouping, not its user group, and a default grouping not at all)."""
+        text = _text(value)
+        if current is not None and _normalise(text) in {"", _grouping_key(current.person_group)}:
+            return None
+        if not text:
+            return services.default_person_group(self.group, self.category)
+        found = self.groupings.get(_normalise(text))
+        if found is None:
+            raise ServiceError(
+                _("There is no grouping %(name)s in %(group)s.")
+                % {"name": text, "group": self.group},
+                field="person_group",
+            )
+        return found
+
+
+ROW_PARSERS: dict[str, Callable[[Any, str], Any]] = {
+    "gender": _gender,
+    "birth_date": _date,
+    "valid_from": lambda v, k: _moment(v, k, end_of_day=False),
+    "valid_until": lambda v, k: _moment(v, k, end_of_day=True),
+    "is_enabled": _yes_no,
+}
+
+
+def row_values(
+    raw: dict[str, Any], lookups: Lookups, current: Person | None = None
+) -> dict[str, Any]:
+    """One spreadsheet row as service keyword arguments (ServiceError names the field);
+    `current` is the person the row overwrites, if any."""
+    values: dict[str, Any] = {"category": lookups.category}
+    for key, value in raw.items():
+        if key == "department":
+            values[key] = lookups.department(value)
+        elif key in ROW_PARSERS:
+            values[key] = ROW_PARSERS[key](value, key)
+        elif key != "person_group":
+            values[key] = _text(value)
+    grouping = lookups.grouping(raw.get("person_group"), current)
+    if grouping is not None:
+        values["person_group"] = grouping
+    return values
+
+
+# --- the import ------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportFailure:
+    row: int
+    field: str
+    reason: str
+    raw: dict[str, Any]
+
+
+@dataclass
+class ImportReport:
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failures: list[ImportFailure] = field(default_factory=list)
+    # the column keys of the upload, in its order: the failure file has these and no others,
+    # so that an overwrite import of the fixed file leaves the other fields as they are
+    columns: list[str] = field(default_factory=list)
+
+
+def open_workbook(data: bytes) -> tuple[Table, dict[str, str]]:
+    """Read the upload and check it is a personnel template (the manual's "The file content or
+    format is incorrect" when it is not, whatever is wrong with it, then what is wrong)."""
+    try:
+        table = read_table(data, max_rows=IMPORT_ROW_LIMIT, max_columns=100)
+    except SpreadsheetError as exc:
+        raise _incorrect(exc.message, exc.code) from exc
+    mapping = header_map(table.headers)
+    missing = [str(c.title) for c in COLUMNS if c.required and c.key not in mapping.values()]
+    if missing:
+        raise _incorrect(
+            _(
+                "The column(s) %(columns)s are missing. Fill in the personnel information "
+                "according to the template."
+            )
+            % {"columns": ", ".join(missing)},
+            "not_a_template",
+        )
+    return table, mapping
+
+
+def _incorrect(reason: str, code: str) -> SpreadsheetError:
+    return SpreadsheetError(
+        _("The file content or format is incorrect. %(reason)s") % {"reason": reason}, code=code
+    )
+
+
+def import_rows(
+    table: Table,
+    mapping: dict[str, str],
+    *,
+    actor: Actor,
+    group: Group,
+    category: str,
+    overwrite: bool,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Create (or, with `overwrite`, update) one person per row. Each row commits or fails on
+    its own; a failure records its row number, field and reason and loses nothing else."""
+    report = ImportReport(
+        total=len(table.rows),
+        columns=list(dict.fromkeys(mapping[h] for h in table.headers if h in mapping)),
+    )
+    lookups = Lookups.load(group, category)
+    existing = dict(
+        Person.objects.filter(enterprise_id=group.enterprise_id).values_list("personnel_id", "pk")
+    )
+    existing_folded = {key.casefold(): pk for key, pk in existing.items()}
+    seen: dict[str, int] = {}
+    for done, row in enumerate(table.rows, start=1):
+        raw = {mapping[h]: v for h, v in row.values.items() if h in mapping}
+        personnel_id = _text(raw.get("personnel_id"))
+        folded = personnel_id.casefold()
+        try:
+            if folded in seen:
+                raise ServiceError(
+                    _("The personnel ID %(id)s appears twice in the file (row %(row)d).")
+                    % {"id": personnel_id, "row": seen[folded]},
+                    field="personnel_id",
+                    code="duplicate",
+                )
+            if folded:
+                seen[folded] = row.number
+            pk = existing_folded.get(folded) if folded else None
+            if pk is None:
+                with transaction.atomic():
+                    person = services.create_person(
+                        actor=actor, enterprise_id=group.enterprise_id, **row_values(raw, lookups)
+                    )
+                existing_folded[folded] = person.pk
+                report.created += 1
+            elif not overwrite:
+                raise ServiceError(
+                    _("The personnel ID %(id)s already exists; skipped.") % {"id": personnel_id},
+                    field="personnel_id",
+                    code="skipped",
+                )
+            else:
+                with transaction.atomic():
+                    _overwrite(pk, personnel_id, raw, lookups, actor=actor)
+                report.updated += 1
+        except ServiceError as exc:
+            if exc.code == "skipped":
+                report.skipped += 1
+            report.failures.append(
+                ImportFailure(row=row.number, field=exc.field or "", reason=exc.message, raw=raw)
+            )
+        if on_progress is not None:
+            on_progress(done, report.total)
+    return report
+
+
+def _overwrite(
+    pk: int, personnel_id: str, raw: dict[str, Any], lookups: Lookups, *, actor: Actor
+) -> None:
+    """Update the person a row names, if the actor may see it and it is of the imported
+    category (an import of visitors does not turn an employee into a visitor)."""
+    person = visible_persons(actor).select_related("person_group", "group").filter(pk=pk).first()
+    if person is None:
+        raise ServiceError(
+            _("The personnel ID %(id)s belongs to a person you cannot change.")
+            % {"id": personnel_id},
+            field="personnel_id",
+        )
+    if person.category != lookups.category:
+        raise ServiceError(
+            _(
+                "The personnel ID %(id)s belongs to a person of another category "
+                "(%(category)s); it was not changed."
+            )
+            % {"id": personnel_id, "category": Category(person.category).label},
+            field="personnel_id",
+        )
+    services.update_person(person, actor=actor, **row_values(raw, lookups, current=person))
+
+
+def visible_persons(actor: Actor) -> QuerySet[Person]:
+    if actor.user is None:
+        return Person.objects.none()
+    persons: QuerySet[Person] = Person.objects.visible_to(actor.user)
+    return persons
+
+
+def field_title(key: str) -> str:
+    column = COLUMN_BY_KEY.get(key)
+    return str(column.title) if column else key
+
+
+def failure_workbook(report: ImportReport, file_format: str) -> bytes:
+    """The failed rows with their original values, the row number and the reason: fix the
+    values, and import the same file again (the extra columns are ignored)."""
+    columns = [COLUMN_BY_KEY[key] for key in report.columns] or list(COLUMNS)
+    headers = [
+        *(column_title(column) for column in columns),
+        str(ROW_COLUMN),
+        str(FIELD_COLUMN),
+        str(REASON_COLUMN),
+    ]
+    rows = (
+        [
+            *(failure.raw.get(column.key, "") for column in columns),
+            failure.row,
+            field_title(failure.field),
+            failure.reason,
+        ]
+        for failure in report.failures
+    )
+    return write_table(title=_("Failures"), headers=headers, rows=rows, file_format=file_format)
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+# Device PINs are secrets: they are imported, never exported (an overwrite import of an
+# exported file leaves them as they are, since the column is absent).
+EXPORT_COLUMNS = tuple(column for column in COLUMNS if column.key != "device_pin")
+
+
+def export_rows(queryset: QuerySet[Person]) -> Iterator[list[Any]]:
+    for person in queryset.select_related("department", "person_group").iterator(chunk_size=2000):
+        values: dict[str, Any] = {
+            "gender": person.get_gender_display() if person.gender else "",
+            "department": person.department.name if person.department else "",
+            "person_group": "" if person.person_group.is_default else person.person_group.name,
+            "valid_from": _local(person.valid_from),
+            "valid_until": _local(person.valid_until),
+            "is_enabled": _("Yes") if person.is_enabled else _("No"),
+        }
+        yield [values[c.key] if c.key in values else getattr(person, c.key) for c in EXPORT_COLUMNS]
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    return timezone.localtime(moment).replace(tzinfo=None) if moment else None
+
+
+def export(queryset: QuerySet[Person], category: str, file_format: str) -> tuple[str, bytes]:
+    """The category's file, named as in the manual ("Employee Information.xls")."""
+    name = f"{EXPORT_FILE_NAMES[Category(category)]}.{file_format}"
+    content = write_table(
+        title=str(Category(category).label),
+        headers=[str(c.title) for c in EXPORT_COLUMNS],
+        rows=export_rows(queryset),
+        file_format=file_format,
+    )
+    return name, content
