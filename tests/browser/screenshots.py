@@ -21,6 +21,9 @@ PAGES = [
     ("groups.png", "/tenancy/groups/", "light"),
     ("role-editor.png", None, "light"),  # the edit page of the "Gate officers" role
     ("users.png", "/tenancy/users/", "light"),
+    ("employees.png", "/people/employees/", "light"),
+    ("employee-detail.png", "person", "light"),  # the page of the first seeded employee
+    ("employee-import.png", "/people/employees/import/", "light"),
     ("dashboard-dark.png", "/", "dark"),
 ]
 
@@ -75,7 +78,52 @@ def seed_demo_data(cast: Any) -> dict[str, int]:
                 roles=roles,
                 is_group_admin=is_admin,
             )
-    return {"role": officers.pk}
+    person_id = seed_people(cast)
+    return {"role": officers.pk, "person": person_id}
+
+
+def seed_people(cast: Any) -> int:
+    """Employees in two groups and departments, two with face photos (real test portraits,
+    fetched by tests.face_images, never committed)."""
+    from gatehouse.core.actors import Actor
+    from gatehouse.core.scoping import tenant_scope
+    from gatehouse.people import services
+    from gatehouse.tenancy.models import Group
+    from tests import face_images
+
+    system = Actor.system("screenshots")
+    with tenant_scope(cast.enterprise_a.pk):
+        top = Group.objects.get(pk=cast.a_admin.group_id)
+        security = services.create_department(
+            actor=system, enterprise_id=cast.enterprise_a.pk, name="Security", code="SEC"
+        )
+        facilities = services.create_department(
+            actor=system, enterprise_id=cast.enterprise_a.pk, name="Facilities", code="FAC"
+        )
+        rows = [
+            ("1001", "Barack", "Obama", "male", security, top, "obama.jpg"),
+            ("1002", "Joe", "Biden", "male", security, top, "biden.jpg"),
+            ("1003", "Ada", "Lovelace", "female", facilities, cast.a_sub_group, None),
+            ("1004", "Grace", "Hopper", "female", facilities, cast.a_sub_group, None),
+            ("1005", "Alan", "Turing", "male", security, cast.a_sibling_group, None),
+        ]
+        first = 0
+        for pid, first_name, last_name, gender, department, group, photo in rows:
+            person = services.create_person(
+                actor=system,
+                personnel_id=pid,
+                first_name=first_name,
+                last_name=last_name,
+                gender=gender,
+                department=department,
+                group=group,
+                mobile_phone=f"+1 555 01{pid[-2:]}",
+                card_number=f"{int(pid) * 7919:08d}",
+            )
+            if photo:
+                services.set_photo(person, actor=system, data=face_images.portrait(photo))
+            first = first or person.pk
+    return first
 
 
 def set_theme(page: Any, theme: str) -> None:
@@ -97,7 +145,9 @@ def settle(page: Any) -> None:
     page.evaluate("document.activeElement && document.activeElement.blur()")
 
 
-def take_screenshots(page: Any, base_url: str, out_dir: Path, *, role_id: int) -> list[Path]:
+def take_screenshots(
+    page: Any, base_url: str, out_dir: Path, *, role_id: int, person_id: int
+) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     taken: list[Path] = []
     page.goto(f"{base_url}/login/")
@@ -111,7 +161,11 @@ def take_screenshots(page: Any, base_url: str, out_dir: Path, *, role_id: int) -
     page.get_by_test_id("login-submit").click()
     page.wait_for_url(f"{base_url}/")
     for name, path, theme in PAGES:
-        page.goto(base_url + (path or f"/tenancy/roles/{role_id}/edit/"))
+        special = {
+            None: f"/tenancy/roles/{role_id}/edit/",
+            "person": f"/people/persons/{person_id}/",
+        }
+        page.goto(base_url + special.get(path, path or ""))
         set_theme(page, theme)
         settle(page)
         taken.append(out_dir / name)

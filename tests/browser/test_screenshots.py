@@ -29,6 +29,9 @@ EXPECTED = {
     "groups.png",
     "role-editor.png",
     "users.png",
+    "employees.png",
+    "employee-detail.png",
+    "employee-import.png",
     "dashboard-dark.png",
 }
 
@@ -45,7 +48,9 @@ def test_console_screenshots(
 ) -> None:
     out_dir = DOCS_SCREENSHOTS if os.environ.get("GATEHOUSE_SCREENSHOTS") == "1" else tmp_path
     ids = run_outside_browser_loop(lambda: seed_demo_data(cast))
-    taken = take_screenshots(page, asgi_server.url, out_dir, role_id=ids["role"])
+    taken = take_screenshots(
+        page, asgi_server.url, out_dir, role_id=ids["role"], person_id=ids["person"]
+    )
     assert {p.name for p in taken} == EXPECTED
     for path in taken:
         assert png_size(path) == (1280, 800), path.name

@@ -38,7 +38,8 @@ def chosen_columns(table: Any, user: Any) -> set[str] | None:
     )
     if saved is not None:
         return set(saved)
-    defaults = getattr(getattr(table, "_meta", None), "default_columns", None)
+    # django-tables2 keeps only the Meta options it knows: read ours from the class itself
+    defaults = getattr(getattr(type(table), "Meta", None), "default_columns", None)
     return set(defaults) if defaults else None
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from gatehouse.people.models import Department, Person, PersonGroup
@@ -57,7 +57,7 @@ class PersonTable(tables.Table):
 
     def render_photo(self, record: Person) -> SafeString:
         if record.photo_id is None:
-            return format_html('<span class="avatar avatar-sm"><i class="ti ti-user"></i></span>')
+            return mark_safe('<span class="avatar avatar-sm"><i class="ti ti-user"></i></span>')
         url = reverse("people:person_photo", args=[record.pk])
         return format_html(
             '<span class="avatar avatar-sm" data-photo-url="{}"><img src="{}" alt="" '

@@ -368,7 +368,7 @@ class PersonImportView(CategoryMixin, ServiceFormView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["slug"] = self.slug
+        context.update(slug=self.slug, submit_label=_("Start import"))
         return context
 
 
@@ -399,6 +399,11 @@ class PortraitImportView(CategoryMixin, ServiceFormView):
 
     def get_success_url_for(self, result: Any) -> str:
         return reverse("core:job_detail", args=[result.pk])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["submit_label"] = _("Start import")
+        return context
 
 
 class PersonExportView(CategoryMixin, PermissionRequiredMixin, View):
