@@ -585,7 +585,8 @@ def _positive_control(route: Route, matrix: Matrix, report: Report, urlconf: str
 # --- the tests --------------------------------------------------------------------------------
 
 DISCOVERY = discover()
-ROUTES = DISCOVERY.routes
+# Routes explained in UNCHECKED_ROUTES are tested elsewhere (e.g. file downloads).
+ROUTES = [r for r in DISCOVERY.routes if r.name not in leak_samples.UNCHECKED_ROUTES]
 
 
 @pytest.fixture(autouse=True)

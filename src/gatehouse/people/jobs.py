@@ -4,9 +4,8 @@ app-login mail and the clean-up of photo and upload files nothing points at."""
 from __future__ import annotations
 
 from email.mime.image import MIMEImage
-from pathlib import PurePath
-from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
@@ -17,22 +16,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from gatehouse.core.actors import Actor
-from gatehouse.core.archives import ArchiveError, read_zip
 from gatehouse.core.errors import ServiceError
 from gatehouse.core.jobs import JobContext, JobRunner, housekeeping
 from gatehouse.core.jobs.housekeeping import remove_unreferenced_files
 from gatehouse.core.models import Job
-from gatehouse.core.spreadsheets import SpreadsheetError
-from gatehouse.people import photos, services, workbooks
+from gatehouse.core.spreadsheets import SpreadsheetError, write_table
+from gatehouse.people import portraits, services, workbooks
 from gatehouse.people.models import Person, Photo
 from gatehouse.tenancy.app_login import enterprise_qr_png
 from gatehouse.tenancy.models import Enterprise, Group, User
 
 UPLOAD_FOLDER = "imports"
-# Portrait zips: members and sizes a browser upload of a folder of photos stays well within.
-PORTRAIT_MEMBER_LIMIT = 5000
-PORTRAIT_TOTAL_BYTES = 300 * 1024 * 1024
-PORTRAIT_SUFFIXES = {".jpg", ".jpeg", ".png"}
 
 
 def save_upload(content: bytes, suffix: str) -> str:
@@ -48,6 +42,17 @@ def _actor_for(job: Job) -> Actor:
     if user is None or not user.is_active:
         raise ServiceError(_("The user who started this import no longer exists or is disabled."))
     return Actor.for_user(user)
+
+
+def _user_language(job: Job) -> str:
+    """The language of the user who started the job (a `language` argument, else the user's
+    own setting): its messages, failure tables and mails are read in it."""
+    user: User | None = job.created_by
+    chosen = str(job.arguments.get("language") or "") or (user.language if user else "")
+    try:
+        return translation.get_supported_language_variant(chosen or settings.LANGUAGE_CODE)
+    except LookupError:
+        return str(settings.LANGUAGE_CODE)
 
 
 def _read_upload(ctx: JobContext) -> bytes:
@@ -71,13 +76,16 @@ class PersonImport(JobRunner):
 
     def run(self, ctx: JobContext) -> None:
         try:
-            self._import(ctx)
+            with translation.override(_user_language(ctx.job)):
+                self._import(ctx)
         finally:
             _drop_upload(ctx)
 
     def _import(self, ctx: JobContext) -> None:
         actor = _actor_for(ctx.job)
-        group = Group.objects.get(pk=ctx.arguments["group_id"])
+        group = Group.objects.filter(pk=ctx.arguments["group_id"]).first()
+        if group is None:
+            raise ServiceError(_("The user group chosen for this import no longer exists."))
         try:
             table, mapping = workbooks.open_workbook(_read_upload(ctx))
         except SpreadsheetError as exc:
@@ -136,84 +144,46 @@ class PortraitImport(JobRunner):
 
     def run(self, ctx: JobContext) -> None:
         try:
-            self._import(ctx)
+            with translation.override(_user_language(ctx.job)):
+                self._import(ctx)
         finally:
             _drop_upload(ctx)
 
     def _import(self, ctx: JobContext) -> None:
-        actor = _actor_for(ctx.job)
-        enterprise_id = int(ctx.job.enterprise_id or 0)
-        category = str(ctx.arguments["category"])
-        try:
-            contents = read_zip(
-                _read_upload(ctx),
-                allowed_suffixes=PORTRAIT_SUFFIXES,
-                max_members=PORTRAIT_MEMBER_LIMIT,
-                max_member_bytes=photos.MAX_PHOTO_BYTES,
-                max_total_bytes=PORTRAIT_TOTAL_BYTES,
-            )
-        except ArchiveError as exc:
-            raise ServiceError(str(exc)) from None
-        failures: list[list[Any]] = [[m.name, m.message] for m in contents.rejected]
-        total = len(contents.files) + len(contents.rejected)
-        imported = 0
-        visible = workbooks.visible_persons(actor).filter(category=category)
-        by_id = {p.personnel_id.casefold(): p for p in visible.select_related("group")}
-        gallery = photos.FaceGallery.load(enterprise_id)
-
-        def note() -> str:
-            return _("%(imported)d imported, %(failed)d failed") % {
-                "imported": imported,
-                "failed": len(failures),
-            }
-
-        ctx.progress(len(contents.rejected), total, note=note())
-        for done, member in enumerate(contents.files, start=len(contents.rejected) + 1):
-            personnel_id = PurePath(member.name).stem
-            person = by_id.get(personnel_id.casefold())
-            try:
-                if person is None:
-                    raise ServiceError(
-                        _("No %(category)s has the personnel ID %(id)s.")
-                        % {"category": _category_label(category), "id": personnel_id}
-                    )
-                with transaction.atomic():
-                    outcome = services.set_photo(
-                        person, actor=actor, data=member.data, gallery=gallery
-                    )
-                imported += 1
-                for warning in outcome.warnings:
-                    ctx.log(f"{member.name}: {warning}")
-            except ServiceError as exc:
-                failures.append([member.name, exc.message])
-            ctx.progress(done, total, note=note())
+        def progress(done: int, total: int, note: str) -> None:
+            ctx.progress(done, total, note=note)
             if done % 50 == 0:
                 ctx.check_cancelled()
-        ctx.set_summary(
-            counts=[(_("Files"), total), (_("Imported"), imported), (_("Failed"), len(failures))],
-            failure_columns=[_("File"), _("Reason")],
-            failures=failures,
-        )
-        if failures:
-            from gatehouse.core.spreadsheets import write_table
 
+        report = portraits.import_portrait_zip(
+            _read_upload(ctx),
+            actor=_actor_for(ctx.job),
+            enterprise_id=int(ctx.job.enterprise_id or 0),
+            category=str(ctx.arguments["category"]),
+            on_progress=progress,
+            on_warning=ctx.log,
+        )
+        ctx.set_summary(
+            counts=[
+                (_("Files"), report.total),
+                (_("Imported"), report.imported),
+                (_("Failed"), len(report.failures)),
+            ],
+            failure_columns=[_("File"), _("Reason")],
+            failures=report.failures,
+        )
+        if report.failures:
             ctx.save_result(
                 f"{_('Portrait import failures')}.xlsx",
                 write_table(
                     title=_("Failures"),
                     headers=[_("File"), _("Reason")],
-                    rows=failures,
+                    rows=report.failures,
                     file_format="xlsx",
                 ),
             )
-        ctx.log(note())
+        ctx.log(report.note())
         ctx.log(_("The portrait photos in this file have been imported."))
-
-
-def _category_label(category: str) -> str:
-    from gatehouse.people.models import Category
-
-    return str(Category(category).label).lower()
 
 
 class AppLoginMail(JobRunner):
@@ -232,7 +202,7 @@ class AppLoginMail(JobRunner):
             raise ServiceError(_("%(person)s has no e-mail address.") % {"person": person})
         enterprise = Enterprise.objects.get(pk=person.enterprise_id)
         server_url = str(ctx.arguments.get("server_url", ""))
-        language = _mail_language(ctx.job)
+        language = _user_language(ctx.job)
         with transaction.atomic(), translation.override(language):
             password = services.set_app_password(person)
             context = {
@@ -257,11 +227,6 @@ class AppLoginMail(JobRunner):
             message.attach(qr)
             message.send(fail_silently=False)  # a failure rolls the new password back
         ctx.log(_("Sent to %(address)s.") % {"address": person.email})
-
-
-def _mail_language(job: Job) -> str:
-    user: User | None = job.created_by
-    return (user.language if user is not None and user.language else None) or "en"
 
 
 def remove_orphaned_files() -> int:

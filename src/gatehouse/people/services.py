@@ -17,6 +17,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from gatehouse.audit.services import record, snapshot
 from gatehouse.core.actors import Actor
@@ -61,11 +62,21 @@ PERSON_FIELDS = (
     "is_enabled",
 )
 AUDITED_PERSON_FIELDS = (*PERSON_FIELDS, "app_login_enabled", "photo")
+PIN_MASK = "****"
 TEXT_LIMITS: dict[str, int] = {
     f.name: int(f.max_length)
     for f in Person._meta.concrete_fields
     if f.max_length and f.name in PERSON_FIELDS
 }
+
+
+def _audited(person: Person) -> dict[str, Any]:
+    """The person as the system log records it: a device PIN is a secret, so the log says
+    only whether there is one (and, by a change of the mask, that it changed)."""
+    values = snapshot(person, AUDITED_PERSON_FIELDS)
+    if values.get("device_pin"):
+        values["device_pin"] = PIN_MASK
+    return values
 
 
 def _log(
@@ -461,7 +472,7 @@ def create_person(*, actor: Actor, enterprise_id: int | None = None, **values: A
         f"people.{person.category}.created",
         person,
         actor=actor,
-        after=snapshot(person, AUDITED_PERSON_FIELDS),
+        after=_audited(person),
     )
     return person
 
@@ -472,17 +483,25 @@ def update_person(person: Person, *, actor: Actor, **changes: Any) -> Person:
     unknown = set(changes) - {*PERSON_FIELDS, "group"}
     if unknown:
         raise ServiceError(_("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))})
-    before = snapshot(person, AUDITED_PERSON_FIELDS)
+    before, old_pin = _audited(person), person.device_pin
     _check_person_values(person, changes)
     _resolve_grouping(actor, person, changes)
     for name, value in changes.items():
         setattr(person, name, value)
-    after = snapshot(person, AUDITED_PERSON_FIELDS)
-    if after == before:
+    after = _audited(person)
+    pin_changed = person.device_pin != old_pin
+    if after == before and not pin_changed:
         return person
     person.updated_at = timezone.now()
     person.save()
-    _log(f"people.{person.category}.changed", person, actor=actor, before=before, after=after)
+    _log(
+        f"people.{person.category}.changed",
+        person,
+        actor=actor,
+        before=before,
+        after=after,
+        message=_("The device PIN was changed.") if pin_changed else "",
+    )
     return person
 
 
@@ -494,7 +513,7 @@ def delete_person(person: Person, *, actor: Actor) -> None:
         f"people.{person.category}.deleted",
         person,
         actor=actor,
-        before=snapshot(person, AUDITED_PERSON_FIELDS),
+        before=_audited(person),
     )
     person.delete()
     if photo is not None:
@@ -553,7 +572,16 @@ def set_photo(
         actor=actor,
         before=before,
         after=snapshot(person, ("photo",)),
-        message="; ".join(warnings),
+        # the warnings may name persons of other groups: the log, read at this person's
+        # group, says only how many faces matched
+        message=ngettext(
+            "The face looks like %(count)d other person.",
+            "The face looks like %(count)d other persons.",
+            len(warnings),
+        )
+        % {"count": len(warnings)}
+        if warnings
+        else "",
     )
     return PhotoOutcome(person, warnings)
 

@@ -11,6 +11,7 @@ from django.db.models import Count, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -29,7 +30,16 @@ from gatehouse.core.views import (
     PermissionRequiredMixin,
     ServiceFormView,
 )
-from gatehouse.people import filtersets, forms, jobs, selectors, services, tables, workbooks
+from gatehouse.people import (
+    filtersets,
+    forms,
+    jobs,
+    portraits,
+    selectors,
+    services,
+    tables,
+    workbooks,
+)
 from gatehouse.people.models import Category, Department, Person, PersonGroup
 
 # URL slug, category, list title, "add" title
@@ -350,6 +360,8 @@ class PersonImportView(CategoryMixin, ServiceFormView):
         if not table.rows:
             raise ServiceError(_("The file has no rows to import."), field="file")
         group = form.cleaned_data["group"]
+        overwrite = form.cleaned_data["mode"] == "overwrite"
+        workbooks.check_import_mode(self.request.user, overwrite)
         file_format = "xls" if data.startswith(b"\xd0\xcf\x11\xe0") else "xlsx"
         return enqueue(
             jobs.PersonImport,
@@ -359,8 +371,9 @@ class PersonImportView(CategoryMixin, ServiceFormView):
             upload=jobs.save_upload(data, f".{file_format}"),
             group_id=group.pk,
             category=self.category,
-            overwrite=form.cleaned_data["mode"] == "overwrite",
+            overwrite=overwrite,
             file_format=file_format,
+            language=translation.get_language(),
         )
 
     def get_success_url_for(self, result: Any) -> str:
@@ -386,6 +399,7 @@ class PortraitImportView(CategoryMixin, ServiceFormView):
         data = form.cleaned_data["file"].read()
         if not data.startswith(b"PK"):
             raise ServiceError(_("The file is not a zip file."), field="file")
+        portraits.check_zip_upload(data)
         user = self.request.user
         if user.enterprise_id is None:  # type: ignore[union-attr]
             raise ServiceError(_("Portraits belong to an enterprise; log in as its administrator."))
@@ -395,6 +409,7 @@ class PortraitImportView(CategoryMixin, ServiceFormView):
             enterprise_id=user.enterprise_id,  # type: ignore[union-attr]
             upload=jobs.save_upload(data, ".zip"),
             category=self.category,
+            language=translation.get_language(),
         )
 
     def get_success_url_for(self, result: Any) -> str:

@@ -1,16 +1,19 @@
 """Persons in spreadsheets (Smart Pass 4.1.2-4.1.4, 4.2.2, 4.3.2): the import template, reading
 an uploaded workbook row by row into service calls, and the export of a category.
 
-Columns are matched by their key ("personnel_id"), their English title or their title in the
-importing user's language, so a template downloaded in any language imports anywhere."""
+Columns are matched by their key ("personnel_id") or their title in any language the installation
+offers, and so are yes/no and gender labels, so a template downloaded in any language imports
+whatever language the import job runs in."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
@@ -75,14 +78,21 @@ def _normalise(title: str) -> str:
     return " ".join(str(title).replace("*", " ").split()).casefold()
 
 
+def spellings(text: Promise | str) -> set[str]:
+    """`text` normalised in the active language and in every language the installation offers."""
+    found = {_normalise(str(text))}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            found.add(_normalise(str(text)))
+    return found
+
+
 def header_map(headers: list[str]) -> dict[str, str]:
     """Spreadsheet header -> column key, for the headers we know."""
     known: dict[str, str] = {}
     for column in COLUMNS:
         known[_normalise(column.key)] = column.key
-        known[_normalise(str(column.title))] = column.key
-        with translation.override("en"):
-            known[_normalise(str(column.title))] = column.key
+        known.update(dict.fromkeys(spellings(column.title), column.key))
     return {header: known[_normalise(header)] for header in headers if _normalise(header) in known}
 
 
@@ -150,45 +160,63 @@ def _date(value: Any, key: str) -> date | None:
 
 
 def _moment(value: Any, key: str, *, end_of_day: bool) -> datetime | None:
+    """A moment in local time. A bare date (typed as YYYY-MM-DD, or a date cell, which reads
+    as midnight) is the start of that day, or its end for the end of a validity period."""
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
-        moment = value
+        moment, whole_day = value, value.time() == time.min
     elif isinstance(value, date):
-        moment = datetime.combine(value, time.max if end_of_day else time.min)
+        moment, whole_day = datetime.combine(value, time.min), True
     else:
         text = _text(value)
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
             raise ServiceError(_("Enter a date and time as YYYY-MM-DD HH:MM."), field=key) from None
-        if len(text) == 10:
-            moment = datetime.combine(moment.date(), time.max if end_of_day else time.min)
+        whole_day = len(text) == len("YYYY-MM-DD")
+    if whole_day and end_of_day:
+        moment = moment.replace(hour=23, minute=59, second=59)
+    moment = moment.replace(microsecond=0)
     if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment.replace(microsecond=0))
+        moment = timezone.make_aware(moment)
     return moment
+
+
+@cache
+def _yes_no_words() -> tuple[frozenset[str], frozenset[str]]:
+    yes = {"", "1", "yes", "y", "true", *spellings(gettext_lazy("Yes"))}
+    no = {"0", "no", "n", "false", *spellings(gettext_lazy("No"))}
+    return frozenset(yes), frozenset(no)
 
 
 def _yes_no(value: Any, key: str) -> bool:
     text = _normalise(_text(value))
-    if text in {"", "1", "yes", "y", "true", _normalise(_("Yes"))}:
+    yes, no = _yes_no_words()
+    if text in yes:
         return True
-    if text in {"0", "no", "n", "false", _normalise(_("No"))}:
+    if text in no:
         return False
     raise ServiceError(_("Write yes or no."), field=key)
+
+
+@cache
+def _gender_words() -> dict[str, str]:
+    words: dict[str, str] = {}
+    for choice in Gender:
+        words[_normalise(choice.value)[:1]] = str(choice.value)
+        words.update(dict.fromkeys(spellings(choice.label) | {choice.value}, str(choice.value)))
+    return words
 
 
 def _gender(value: Any, key: str) -> str:
     text = _normalise(_text(value))
     if not text:
         return ""
-    for choice in Gender:
-        labels = {_normalise(choice.value), _normalise(str(choice.label))}
-        with translation.override("en"):
-            labels.add(_normalise(str(choice.label)))
-        if text in labels or text == _normalise(choice.value)[:1]:
-            return str(choice.value)
-    raise ServiceError(_("Gender must be male, female or other."), field=key)
+    try:
+        return _gender_words()[text]
+    except KeyError:
+        raise ServiceError(_("Gender must be male, female or other."), field=key) from None
 
 
 def _grouping_key(grouping: PersonGroup) -> str:
@@ -326,6 +354,20 @@ def _incorrect(reason: str, code: str) -> SpreadsheetError:
     return SpreadsheetError(
         _("The file content or format is incorrect. %(reason)s") % {"reason": reason}, code=code
     )
+
+
+def check_import_mode(user: Any, overwrite: bool) -> None:
+    """Overwriting changes existing persons, so it also needs the change permission."""
+    from gatehouse.core.permissions import has_permission
+
+    if overwrite and not has_permission(user, "people.change"):
+        raise ServiceError(
+            _(
+                "An overwrite import changes existing persons: it needs the permission to change "
+                "persons."
+            ),
+            field="mode",
+        )
 
 
 def import_rows(

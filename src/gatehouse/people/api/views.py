@@ -9,6 +9,7 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -23,7 +24,7 @@ from gatehouse.core.api.viewsets import TenantModelViewSet
 from gatehouse.core.errors import ServiceError
 from gatehouse.core.jobs import enqueue
 from gatehouse.core.spreadsheets import CONTENT_TYPES, SpreadsheetError
-from gatehouse.people import filtersets, forms, jobs, photos, services, workbooks
+from gatehouse.people import filtersets, forms, jobs, photos, portraits, services, workbooks
 from gatehouse.people.api import serializers as s
 from gatehouse.people.models import Category, Department, Person, PersonGroup
 
@@ -135,8 +136,12 @@ class PersonViewSet(TenantModelViewSet):
         person: Person = self.get_object()
         if person.photo is None or not person.photo.file:
             raise Http404
+        try:
+            handle = person.photo.file.open("rb")
+        except FileNotFoundError:  # the row outlived its file: nothing to show, not a 500
+            raise Http404 from None
         content_type = "image/png" if person.photo.image_format == "png" else "image/jpeg"
-        response = FileResponse(person.photo.file.open("rb"), content_type=content_type)
+        response = FileResponse(handle, content_type=content_type)
         response["Cache-Control"] = "private, max-age=3600"
         response["X-Content-Type-Options"] = "nosniff"
         return response
@@ -173,6 +178,7 @@ class PersonViewSet(TenantModelViewSet):
     @extend_schema(request=None, responses={204: None})
     @photo.mapping.delete
     def delete_photo(self, request: Request, pk: str | None = None) -> Response:
+        """Remove the person's face photo."""
         services.remove_photo(self.get_object(), actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -235,6 +241,8 @@ class PersonViewSet(TenantModelViewSet):
         if not table.rows:
             raise ServiceError(_("The file has no rows to import."), field="file")
         group = form.validated_data["group"]
+        overwrite = form.validated_data["mode"] == "overwrite"
+        workbooks.check_import_mode(request.user, overwrite)
         file_format = "xls" if data.startswith(b"\xd0\xcf\x11\xe0") else "xlsx"
         job = enqueue(
             jobs.PersonImport,
@@ -244,8 +252,9 @@ class PersonViewSet(TenantModelViewSet):
             upload=jobs.save_upload(data, f".{file_format}"),
             group_id=group.pk,
             category=form.validated_data["category"],
-            overwrite=form.validated_data["mode"] == "overwrite",
+            overwrite=overwrite,
             file_format=file_format,
+            language=translation.get_language(),
         )
         return Response(
             JobSerializer(job, context=self.get_serializer_context()).data,
@@ -276,6 +285,7 @@ class PersonViewSet(TenantModelViewSet):
         )
         if not data.startswith(b"PK"):
             raise ServiceError(_("The file is not a zip file."), field="file")
+        portraits.check_zip_upload(data)
         enterprise_id = getattr(request.user, "enterprise_id", None)
         if enterprise_id is None:
             raise ServiceError(_("Portraits belong to an enterprise; log in as its administrator."))
@@ -285,6 +295,7 @@ class PersonViewSet(TenantModelViewSet):
             enterprise_id=enterprise_id,
             upload=jobs.save_upload(data, ".zip"),
             category=form.validated_data["category"],
+            language=translation.get_language(),
         )
         return Response(
             JobSerializer(job, context=self.get_serializer_context()).data,

@@ -48,7 +48,8 @@ def test_a_person_gets_every_manual_field_and_an_audit_entry(
     assert person.group == top_group
     entry = LogEntry.objects.get(action="people.employee.created", object_id=str(person.pk))
     assert entry.after["personnel_id"] == "1001"
-    assert entry.after["device_pin"] == "4711"
+    assert entry.after["device_pin"] == "****"  # a PIN is a secret: never in the log
+    assert "4711" not in str(entry.after)
 
 
 def test_personnel_ids_are_unique_per_enterprise_across_categories(
@@ -245,3 +246,15 @@ def test_deleting_a_person_is_logged_and_leaves_others(
     services.delete_person(first, actor=admin_actor)
     assert list(Person.objects.values_list("personnel_id", flat=True)) == ["1002"]
     assert LogEntry.objects.filter(action="people.employee.deleted").count() == 1
+
+
+def test_a_changed_device_pin_is_saved_and_logged_without_the_pin(
+    make_person: Any, admin_actor: Actor
+) -> None:
+    person = make_person("1001", device_pin="1234")
+    services.update_person(person, actor=admin_actor, device_pin="5678")
+    assert Person.objects.get(pk=person.pk).device_pin == "5678"
+    entry = LogEntry.objects.get(action="people.employee.changed")
+    assert entry.message == "The device PIN was changed."
+    assert "5678" not in str(entry.after)
+    assert "1234" not in str(entry.before)
