@@ -7,6 +7,10 @@ import hashlib
 import hmac
 import json
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -108,7 +112,56 @@ def snapshot(instance: models.Model, fields: list[str] | tuple[str, ...]) -> dic
     return result
 
 
-@transaction.atomic
+@dataclass
+class AuditBatch:
+    """Entries written inside `batched()`: chained and inserted together when it ends."""
+
+    entries: list[LogEntry] = field(default_factory=list)
+
+    def mark(self) -> int:
+        return len(self.entries)
+
+    def discard_since(self, mark: int) -> None:
+        """Forget the entries of a unit of work that rolled back (a refused import row)."""
+        del self.entries[mark:]
+
+    def flush(self) -> None:
+        chains: dict[str, list[LogEntry]] = {}
+        for entry in self.entries:
+            chains.setdefault(chain_name(entry.enterprise_id), []).append(entry)
+        for chain, entries in chains.items():
+            head = _locked_head(chain)
+            for entry in entries:
+                entry.sequence = head.sequence + 1
+                entry.previous_hash = head.entry_hash or GENESIS_HASH
+                entry.entry_hash = compute_hash(entry)
+                head.sequence, head.entry_hash = entry.sequence, entry.entry_hash
+            LogEntry.objects.bulk_create(entries, batch_size=500)
+            head.save(update_fields=["sequence", "entry_hash"])
+        self.entries.clear()
+
+
+_BATCH: ContextVar[AuditBatch | None] = ContextVar("gatehouse_audit_batch", default=None)
+
+
+@contextmanager
+def batched() -> Iterator[AuditBatch]:
+    """Inside, `record` collects entries; at the end they are chained and inserted with one
+    lock of the chain head and one bulk insert (bulk imports: thousands of entries). Use it
+    inside the transaction that writes the objects, so both commit or roll back together;
+    entries of an inner unit that rolls back are dropped with `discard_since`. Entries made
+    inside have no primary key until the end, so their events carry no log id."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.batched() must run inside a transaction")
+    batch = AuditBatch()
+    token = _BATCH.set(batch)
+    try:
+        yield batch
+    finally:
+        _BATCH.reset(token)
+    batch.flush()
+
+
 def record(
     action: str,
     *,
@@ -122,11 +175,44 @@ def record(
     group_path: str = "",
     publish_event: bool = True,
 ) -> LogEntry:
-    """Append an entry to the enterprise's chain and publish `action` after commit."""
-    head = _locked_head(chain_name(enterprise_id))
+    """Append an entry to the enterprise's chain and publish `action` after commit. Inside
+    `batched()` the entry is chained and inserted when the batch ends (no savepoint, no lock
+    per entry)."""
+    batch = _BATCH.get()
+    with transaction.atomic() if batch is None else nullcontext():
+        return _record(
+            batch,
+            action,
+            actor=actor,
+            enterprise_id=enterprise_id,
+            obj=obj,
+            before=before,
+            after=after,
+            result=result,
+            message=message,
+            group_path=group_path,
+            publish_event=publish_event,
+        )
+
+
+def _record(
+    batch: AuditBatch | None,
+    action: str,
+    *,
+    actor: Actor,
+    enterprise_id: int | None,
+    obj: models.Model | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    result: str,
+    message: str,
+    group_path: str,
+    publish_event: bool,
+) -> LogEntry:
+    head = _locked_head(chain_name(enterprise_id)) if batch is None else None
     entry = LogEntry(
         enterprise_id=enterprise_id,
-        sequence=head.sequence + 1,
+        sequence=head.sequence + 1 if head is not None else 0,
         created_at=timezone.now(),
         actor_kind=actor.kind.value,
         actor_label=actor.label[:200],
@@ -142,13 +228,17 @@ def record(
         message=message,
         source_address=actor.address[:64],
         group_path=group_path,
-        previous_hash=head.entry_hash or GENESIS_HASH,
+        previous_hash=(head.entry_hash or GENESIS_HASH) if head is not None else "",
     )
-    entry.entry_hash = compute_hash(entry)
-    entry.save(force_insert=True)
-    head.sequence = entry.sequence
-    head.entry_hash = entry.entry_hash
-    head.save(update_fields=["sequence", "entry_hash"])
+    if head is None:
+        assert batch is not None  # noqa: S101 - narrows the type; head is None only then
+        batch.entries.append(entry)  # chained and inserted when the batch ends
+    else:
+        entry.entry_hash = compute_hash(entry)
+        entry.save(force_insert=True)
+        head.sequence = entry.sequence
+        head.entry_hash = entry.entry_hash
+        head.save(update_fields=["sequence", "entry_hash"])
     if publish_event and result == LogEntry.Result.SUCCESS:
         publish(
             action,

@@ -82,13 +82,21 @@ def _complete_login(request: HttpRequest, user: User, address: str) -> HttpRespo
             group_path=user.group_path,
             publish_event=False,
         )
-    if user.language:
-        request.session["_language"] = user.language
     next_url = request.session.pop(PENDING_NEXT_KEY, None) or request.GET.get("next")
     if user.must_change_password:
         messages.warning(request, _("Please choose your own password before you continue."))
-        return redirect("console:password_change")
-    return HttpResponseRedirect(_safe_next(request, next_url))
+        response: HttpResponse = redirect("console:password_change")
+    else:
+        response = HttpResponseRedirect(_safe_next(request, next_url))
+    if user.language:
+        # Django reads the language from this cookie (not from the session since 4.0)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.language,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    return response
 
 
 class LoginView(View):

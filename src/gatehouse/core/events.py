@@ -7,6 +7,9 @@ Nothing is sent for a write that rolls back: sending is registered with `on_comm
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -18,6 +21,21 @@ from django.utils.translation import gettext_lazy as _
 logger = logging.getLogger(__name__)
 
 PLATFORM_GROUP = "platform"
+
+_QUIET: ContextVar[bool] = ContextVar("gatehouse_events_quiet", default=False)
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Publish nothing inside: bulk work (an import of 10,000 persons) reports through its
+    job's progress and result instead of one live event per row. The audit log still gets
+    every entry."""
+    token = _QUIET.set(True)
+    try:
+        yield
+    finally:
+        _QUIET.reset(token)
+
 
 # Human labels for the console's live feed. The socket translates them into its user's
 # language when it forwards an event; an event without a label shows its dotted name.
@@ -72,6 +90,8 @@ def publish(
     """Send `name` to the enterprise's sockets (and the platform's) once the transaction commits.
 
     `group_path` lets consumers drop the event for users outside that group's subtree."""
+    if _QUIET.get():
+        return
     message = {
         "type": "gatehouse.event",
         "event": name,

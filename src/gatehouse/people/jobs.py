@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from gatehouse.core.actors import Actor
 from gatehouse.core.errors import ServiceError
-from gatehouse.core.jobs import JobContext, JobRunner, housekeeping
+from gatehouse.core.jobs import JobContext, JobRunner, enqueue, housekeeping
 from gatehouse.core.jobs.housekeeping import remove_unreferenced_files
 from gatehouse.core.models import Job
 from gatehouse.core.spreadsheets import SpreadsheetError, write_table
@@ -27,6 +27,7 @@ from gatehouse.tenancy.app_login import enterprise_qr_png
 from gatehouse.tenancy.models import Enterprise, Group, User
 
 UPLOAD_FOLDER = "imports"
+XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # OLE2, the legacy .xls container
 
 
 def save_upload(content: bytes, suffix: str) -> str:
@@ -34,6 +35,50 @@ def save_upload(content: bytes, suffix: str) -> str:
     from uuid import uuid4
 
     return default_storage.save(f"{UPLOAD_FOLDER}/{uuid4().hex}{suffix}", ContentFile(content))
+
+
+def start_person_import(
+    data: bytes, *, actor: Actor, group: Group, category: str, overwrite: bool
+) -> Job:
+    """Check the upload is a personnel workbook with rows (the manual's message at once, on
+    the form) and queue its import; the console and the API both start imports here."""
+    workbooks.check_import_mode(actor.user, overwrite)
+    try:
+        table, _mapping = workbooks.open_workbook(data)
+    except SpreadsheetError as exc:
+        raise ServiceError(str(exc), field="file") from None
+    if not table.rows:
+        raise ServiceError(_("The file has no rows to import."), field="file")
+    file_format = "xls" if data.startswith(XLS_MAGIC) else "xlsx"
+    return enqueue(
+        PersonImport,
+        actor=actor,
+        enterprise_id=group.enterprise_id,
+        group_path=group.path,
+        upload=save_upload(data, f".{file_format}"),
+        group_id=group.pk,
+        category=category,
+        overwrite=overwrite,
+        file_format=file_format,
+        language=translation.get_language(),
+    )
+
+
+def start_portrait_import(data: bytes, *, actor: Actor, category: str) -> Job:
+    """Check the upload is a readable zip and queue the portrait import for the actor's
+    enterprise."""
+    enterprise_id = getattr(actor.user, "enterprise_id", None)
+    if enterprise_id is None:
+        raise ServiceError(_("Portraits belong to an enterprise; log in as its administrator."))
+    portraits.check_zip_upload(data)
+    return enqueue(
+        PortraitImport,
+        actor=actor,
+        enterprise_id=enterprise_id,
+        upload=save_upload(data, ".zip"),
+        category=category,
+        language=translation.get_language(),
+    )
 
 
 def _actor_for(job: Job) -> Actor:
@@ -68,26 +113,34 @@ def _drop_upload(ctx: JobContext) -> None:
         default_storage.delete(str(name))
 
 
-class PersonImport(JobRunner):
+class UploadImport(JobRunner):
+    """An import of an uploaded file: runs in the language of the user who started it, as
+    that user, and deletes the upload however it ends."""
+
+    def run(self, ctx: JobContext) -> None:
+        try:
+            with translation.override(_user_language(ctx.job)):
+                self.import_upload(ctx, _read_upload(ctx))
+        finally:
+            _drop_upload(ctx)
+
+    def import_upload(self, ctx: JobContext, data: bytes) -> None:
+        raise NotImplementedError
+
+
+class PersonImport(UploadImport):
     """Smart Pass 4.1.2: import personnel information from an xlsx or xls file."""
 
     kind = "people.import_persons"
     title = gettext_lazy("Importing personnel information")
 
-    def run(self, ctx: JobContext) -> None:
-        try:
-            with translation.override(_user_language(ctx.job)):
-                self._import(ctx)
-        finally:
-            _drop_upload(ctx)
-
-    def _import(self, ctx: JobContext) -> None:
+    def import_upload(self, ctx: JobContext, data: bytes) -> None:
         actor = _actor_for(ctx.job)
         group = Group.objects.filter(pk=ctx.arguments["group_id"]).first()
         if group is None:
             raise ServiceError(_("The user group chosen for this import no longer exists."))
         try:
-            table, mapping = workbooks.open_workbook(_read_upload(ctx))
+            table, mapping = workbooks.open_workbook(data)
         except SpreadsheetError as exc:
             raise ServiceError(str(exc)) from None
         ctx.progress(0, len(table.rows))
@@ -136,27 +189,20 @@ class PersonImport(JobRunner):
         ctx.log(_("Successful batch import of personnel information."))
 
 
-class PortraitImport(JobRunner):
+class PortraitImport(UploadImport):
     """Smart Pass 4.1.3: portrait photos from a zip, each named after a personnel ID."""
 
     kind = "people.import_portraits"
     title = gettext_lazy("Importing portrait photos")
 
-    def run(self, ctx: JobContext) -> None:
-        try:
-            with translation.override(_user_language(ctx.job)):
-                self._import(ctx)
-        finally:
-            _drop_upload(ctx)
-
-    def _import(self, ctx: JobContext) -> None:
+    def import_upload(self, ctx: JobContext, data: bytes) -> None:
         def progress(done: int, total: int, note: str) -> None:
             ctx.progress(done, total, note=note)
             if done % 50 == 0:
                 ctx.check_cancelled()
 
         report = portraits.import_portrait_zip(
-            _read_upload(ctx),
+            data,
             actor=_actor_for(ctx.job),
             enterprise_id=int(ctx.job.enterprise_id or 0),
             category=str(ctx.arguments["category"]),

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -211,8 +212,9 @@ class Person(TenantModel):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         constraints = [
+            # case-insensitive: "ab12" and "AB12" are one person on a device keypad
             models.UniqueConstraint(
-                fields=["enterprise", "personnel_id"], name="people_person_unique_personnel_id"
+                "enterprise", Lower("personnel_id"), name="people_person_unique_personnel_id"
             ),
             models.UniqueConstraint(
                 fields=["enterprise", "card_number"],

@@ -40,6 +40,8 @@ class PortraitReport:
 
 def check_zip_upload(data: bytes) -> None:
     """Refuse at upload what is not a readable zip, so the user hears it on the form."""
+    if not data.startswith(b"PK"):
+        raise ServiceError(_("The file is not a zip file."), field="file")
     try:
         open_zip(data).close()
     except ArchiveError as exc:

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models.functions import Concat, Lower, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -330,8 +330,11 @@ def _check_pattern(values: dict[str, Any], name: str, pattern: str, message: str
         raise ServiceError(message, field=name)
 
 
-def _check_person_values(person: Person, values: dict[str, Any]) -> None:
-    """Field rules shared by create, update and import; messages name the field."""
+def _check_person_values(
+    person: Person, values: dict[str, Any], known: KnownKeys | None = None
+) -> None:
+    """Field rules shared by create, update and import; messages name the field. With
+    `known`, uniqueness is checked against it instead of the database (bulk creation)."""
     _clean_text(values)
     if "personnel_id" in values and not values["personnel_id"]:
         raise ServiceError(_("The personnel ID is required."), field="personnel_id")
@@ -367,7 +370,10 @@ def _check_person_values(person: Person, values: dict[str, Any]) -> None:
         except ValidationError:
             raise ServiceError(_("Enter a valid e-mail address."), field="email") from None
     _check_dates(person, values)
-    _check_unique(person, values)
+    if known is None:
+        _check_unique(person, values)
+    else:
+        known.check(values)
 
 
 def _check_dates(person: Person, values: dict[str, Any]) -> None:
@@ -388,9 +394,12 @@ def _check_dates(person: Person, values: dict[str, Any]) -> None:
 def _check_unique(person: Person, values: dict[str, Any]) -> None:
     enterprise_id = person.enterprise_id
     if values.get("personnel_id"):
-        clash = Person.objects.filter(
-            enterprise_id=enterprise_id, personnel_id__iexact=values["personnel_id"]
-        ).exclude(pk=person.pk)
+        # compared lower-cased, as the unique index on Lower(personnel_id) does (and uses)
+        clash = (
+            Person.objects.alias(folded=Lower("personnel_id"))
+            .filter(enterprise_id=enterprise_id, folded=values["personnel_id"].lower())
+            .exclude(pk=person.pk)
+        )
         if clash.exists():
             raise ServiceError(
                 _("The personnel ID %(id)s is already used.") % {"id": values["personnel_id"]},
@@ -398,15 +407,18 @@ def _check_unique(person: Person, values: dict[str, Any]) -> None:
                 code="duplicate",
             )
     if values.get("card_number"):
+        # unordered and one column: the unique card index answers it
         holder = (
             Person.objects.filter(enterprise_id=enterprise_id, card_number=values["card_number"])
             .exclude(pk=person.pk)
+            .order_by()
+            .values_list("personnel_id", flat=True)
             .first()
         )
         if holder is not None:
             raise ServiceError(
                 _("The card %(card)s already belongs to %(person)s: one card per person.")
-                % {"card": values["card_number"], "person": holder.personnel_id},
+                % {"card": values["card_number"], "person": holder},
                 field="card_number",
                 code="duplicate",
             )
@@ -475,6 +487,88 @@ def create_person(*, actor: Actor, enterprise_id: int | None = None, **values: A
         after=_audited(person),
     )
     return person
+
+
+@dataclass
+class KnownKeys:
+    """The personnel IDs (lower-cased) and cards (-> personnel ID) an enterprise uses, read
+    once for a bulk creation and kept up to date as it creates."""
+
+    personnel_ids: set[str]
+    cards: dict[str, str]
+
+    @classmethod
+    def load(cls, enterprise_id: int) -> KnownKeys:
+        rows = Person.objects.filter(enterprise_id=enterprise_id).values_list(
+            "personnel_id", "card_number"
+        )
+        known = cls(personnel_ids=set(), cards={})
+        for personnel_id, card in rows.iterator(chunk_size=5000):
+            known.add(personnel_id, card)
+        return known
+
+    def add(self, personnel_id: str, card: str) -> None:
+        self.personnel_ids.add(personnel_id.lower())
+        if card:
+            self.cards[card] = personnel_id
+
+    def check(self, values: dict[str, Any]) -> None:
+        """The same refusals as the database check of `create_person`."""
+        personnel_id = values.get("personnel_id") or ""
+        if personnel_id.lower() in self.personnel_ids:
+            raise ServiceError(
+                _("The personnel ID %(id)s is already used.") % {"id": personnel_id},
+                field="personnel_id",
+                code="duplicate",
+            )
+        card = values.get("card_number") or ""
+        if card in self.cards:
+            raise ServiceError(
+                _("The card %(card)s already belongs to %(person)s: one card per person.")
+                % {"card": card, "person": self.cards[card]},
+                field="card_number",
+                code="duplicate",
+            )
+
+
+@transaction.atomic
+def create_persons(
+    *, actor: Actor, enterprise_id: int, rows: list[dict[str, Any]], known: KnownKeys
+) -> list[Person | ServiceError]:
+    """Create many persons with one insert (bulk imports): each row gets the rules of
+    `create_person`, uniqueness checked against `known`; the answer has, per row, the new
+    person or the refusal. A concurrent writer taking an ID meanwhile makes the insert raise
+    IntegrityError; the caller retries those rows one by one."""
+    _require_same_enterprise(actor, enterprise_id)
+    results: list[Person | ServiceError] = []
+    created: list[Person] = []
+    now = timezone.now()
+    for values in rows:
+        person = Person(enterprise_id=enterprise_id)
+        try:
+            unknown = set(values) - {*PERSON_FIELDS, "group"}
+            if unknown:
+                raise ServiceError(
+                    _("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))}
+                )
+            values.setdefault("category", Category.EMPLOYEE)
+            values.setdefault("personnel_id", "")
+            values.setdefault("first_name", "")
+            _check_person_values(person, values, known)
+            _resolve_grouping(actor, person, values)
+        except ServiceError as exc:
+            results.append(exc)
+            continue
+        for name, value in values.items():
+            setattr(person, name, value)
+        person.created_at = person.updated_at = now
+        known.add(person.personnel_id, person.card_number)
+        created.append(person)
+        results.append(person)
+    Person.objects.bulk_create(created, batch_size=500)
+    for person in created:
+        _log(f"people.{person.category}.created", person, actor=actor, after=_audited(person))
+    return results
 
 
 @transaction.atomic
@@ -605,13 +699,6 @@ def remove_photo(person: Person, *, actor: Actor) -> Person:
         after=snapshot(person, ("photo",)),
     )
     return person
-
-
-def register_from_device(person: Person, *, actor: Actor, device_id: int) -> None:
-    """Smart Pass 4.1.1 "Register from device": the device takes the photo and sends it back.
-    Devices arrive with the devices issue, which queues the enrolment command here and feeds
-    the returned photo through `set_photo`; until then the console does not offer it."""
-    raise ServiceError(_("Registering a face from a device needs a connected device."))
 
 
 # --- app login (Zexus FAQ Q3) --------------------------------------------------------------

@@ -11,14 +11,12 @@ from django.db.models import Count, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from gatehouse.audit.services import record
 from gatehouse.core.errors import ServiceError
-from gatehouse.core.jobs import enqueue
 from gatehouse.core.mail import mail_configured
 from gatehouse.core.permissions import has_permission
 from gatehouse.core.spreadsheets import CONTENT_TYPES, SpreadsheetError
@@ -34,7 +32,6 @@ from gatehouse.people import (
     filtersets,
     forms,
     jobs,
-    portraits,
     selectors,
     services,
     tables,
@@ -113,27 +110,8 @@ class PersonDetailView(ObjectDetailView):
     model = Person
     template_name = "people/person_detail.html"
     detail_fields = (
-        "personnel_id",
-        "category",
-        "first_name",
-        "last_name",
-        "gender",
+        *(name for name in services.PERSON_FIELDS if name != "device_pin"),  # a secret
         "group",
-        "person_group",
-        "department",
-        "email",
-        "mobile_phone",
-        "id_card_number",
-        "card_number",
-        "nationality",
-        "ethnicity",
-        "birth_place",
-        "birth_date",
-        "address",
-        "notes",
-        "valid_from",
-        "valid_until",
-        "is_enabled",
         "app_login_enabled",
         "created_at",
         "updated_at",
@@ -340,41 +318,16 @@ def _download(content: bytes, filename: str, file_format: str) -> HttpResponse:
     return response
 
 
-class PersonImportView(CategoryMixin, ServiceFormView):
+class ImportView(CategoryMixin, ServiceFormView):
+    """Upload a file and start its import job; the job page shows the progress."""
+
     model = Person
     permission_action = "import"
-    form_class = forms.PersonImportForm
-    template_name = "people/person_import.html"
+    page_title: Any = ""
 
     @property
     def title(self) -> Any:
-        return _("Information import in bulk: %(page)s") % {"page": CATEGORY_PAGES[self.slug][1]}
-
-    def perform(self, form: forms.PersonImportForm) -> Any:
-        upload = form.cleaned_data["file"]
-        data = upload.read()
-        try:
-            table, _mapping = workbooks.open_workbook(data)
-        except SpreadsheetError as exc:
-            raise ServiceError(str(exc), field="file") from None
-        if not table.rows:
-            raise ServiceError(_("The file has no rows to import."), field="file")
-        group = form.cleaned_data["group"]
-        overwrite = form.cleaned_data["mode"] == "overwrite"
-        workbooks.check_import_mode(self.request.user, overwrite)
-        file_format = "xls" if data.startswith(b"\xd0\xcf\x11\xe0") else "xlsx"
-        return enqueue(
-            jobs.PersonImport,
-            actor=self.actor,
-            enterprise_id=group.enterprise_id,
-            group_path=group.path,
-            upload=jobs.save_upload(data, f".{file_format}"),
-            group_id=group.pk,
-            category=self.category,
-            overwrite=overwrite,
-            file_format=file_format,
-            language=translation.get_language(),
-        )
+        return self.page_title % {"page": CATEGORY_PAGES[self.slug][1]}
 
     def get_success_url_for(self, result: Any) -> str:
         return reverse("core:job_detail", args=[result.pk])
@@ -385,40 +338,30 @@ class PersonImportView(CategoryMixin, ServiceFormView):
         return context
 
 
-class PortraitImportView(CategoryMixin, ServiceFormView):
-    model = Person
-    permission_action = "import"
-    form_class = forms.PortraitImportForm
-    template_name = "people/portrait_import.html"
+class PersonImportView(ImportView):
+    form_class = forms.PersonImportForm
+    template_name = "people/person_import.html"
+    page_title = gettext_lazy("Information import in bulk: %(page)s")
 
-    @property
-    def title(self) -> Any:
-        return _("Portrait import in bulk: %(page)s") % {"page": CATEGORY_PAGES[self.slug][1]}
-
-    def perform(self, form: forms.PortraitImportForm) -> Any:
-        data = form.cleaned_data["file"].read()
-        if not data.startswith(b"PK"):
-            raise ServiceError(_("The file is not a zip file."), field="file")
-        portraits.check_zip_upload(data)
-        user = self.request.user
-        if user.enterprise_id is None:  # type: ignore[union-attr]
-            raise ServiceError(_("Portraits belong to an enterprise; log in as its administrator."))
-        return enqueue(
-            jobs.PortraitImport,
+    def perform(self, form: forms.PersonImportForm) -> Any:
+        return jobs.start_person_import(
+            form.cleaned_data["file"].read(),
             actor=self.actor,
-            enterprise_id=user.enterprise_id,  # type: ignore[union-attr]
-            upload=jobs.save_upload(data, ".zip"),
+            group=form.cleaned_data["group"],
             category=self.category,
-            language=translation.get_language(),
+            overwrite=form.cleaned_data["mode"] == "overwrite",
         )
 
-    def get_success_url_for(self, result: Any) -> str:
-        return reverse("core:job_detail", args=[result.pk])
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["submit_label"] = _("Start import")
-        return context
+class PortraitImportView(ImportView):
+    form_class = forms.PortraitImportForm
+    template_name = "people/portrait_import.html"
+    page_title = gettext_lazy("Portrait import in bulk: %(page)s")
+
+    def perform(self, form: forms.PortraitImportForm) -> Any:
+        return jobs.start_portrait_import(
+            form.cleaned_data["file"].read(), actor=self.actor, category=self.category
+        )
 
 
 class PersonExportView(CategoryMixin, PermissionRequiredMixin, View):

@@ -11,32 +11,14 @@ from rest_framework import serializers
 
 from gatehouse.core.api.viewsets import VisiblePrimaryKeyRelatedField
 from gatehouse.people.models import Category, Department, Gender, Person, PersonGroup
+from gatehouse.people.services import PERSON_FIELDS
 from gatehouse.tenancy.models import Group
 
 PERSON_READ_FIELDS = (
     "id",
-    "category",
-    "personnel_id",
-    "first_name",
-    "last_name",
-    "gender",
+    *(name for name in PERSON_FIELDS if name != "device_pin"),  # the PIN is write-only
     "group",
-    "person_group",
-    "department",
-    "email",
-    "mobile_phone",
-    "id_card_number",
-    "card_number",
     "has_device_pin",
-    "nationality",
-    "ethnicity",
-    "birth_place",
-    "birth_date",
-    "address",
-    "notes",
-    "valid_from",
-    "valid_until",
-    "is_enabled",
     "can_verify",
     "app_login_enabled",
     "has_photo",

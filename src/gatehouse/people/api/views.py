@@ -9,7 +9,6 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -22,9 +21,8 @@ from rest_framework.response import Response
 from gatehouse.core.api.jobs import JobSerializer
 from gatehouse.core.api.viewsets import TenantModelViewSet
 from gatehouse.core.errors import ServiceError
-from gatehouse.core.jobs import enqueue
 from gatehouse.core.spreadsheets import CONTENT_TYPES, SpreadsheetError
-from gatehouse.people import filtersets, forms, jobs, photos, portraits, services, workbooks
+from gatehouse.people import filtersets, forms, jobs, photos, services, workbooks
 from gatehouse.people.api import serializers as s
 from gatehouse.people.models import Category, Department, Person, PersonGroup
 
@@ -229,33 +227,20 @@ class PersonViewSet(TenantModelViewSet):
     def import_persons(self, request: Request) -> Response:
         form = s.PersonImportSerializer(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
-        data = _checked_upload(
-            form.validated_data["file"],
-            forms.SPREADSHEET_MAX_BYTES,
-            str(_("The file is larger than 20 MB.")),
-        )
-        try:
-            table, _mapping = workbooks.open_workbook(data)
-        except SpreadsheetError as exc:
-            raise ServiceError(str(exc), field="file") from None
-        if not table.rows:
-            raise ServiceError(_("The file has no rows to import."), field="file")
-        group = form.validated_data["group"]
-        overwrite = form.validated_data["mode"] == "overwrite"
-        workbooks.check_import_mode(request.user, overwrite)
-        file_format = "xls" if data.startswith(b"\xd0\xcf\x11\xe0") else "xlsx"
-        job = enqueue(
-            jobs.PersonImport,
+        job = jobs.start_person_import(
+            _checked_upload(
+                form.validated_data["file"],
+                forms.SPREADSHEET_MAX_BYTES,
+                str(_("The file is larger than 20 MB.")),
+            ),
             actor=self.actor,
-            enterprise_id=group.enterprise_id,
-            group_path=group.path,
-            upload=jobs.save_upload(data, f".{file_format}"),
-            group_id=group.pk,
+            group=form.validated_data["group"],
             category=form.validated_data["category"],
-            overwrite=overwrite,
-            file_format=file_format,
-            language=translation.get_language(),
+            overwrite=form.validated_data["mode"] == "overwrite",
         )
+        return self.job_accepted(job)
+
+    def job_accepted(self, job: Any) -> Response:
         return Response(
             JobSerializer(job, context=self.get_serializer_context()).data,
             status=status.HTTP_202_ACCEPTED,
@@ -278,29 +263,16 @@ class PersonViewSet(TenantModelViewSet):
     def import_portraits(self, request: Request) -> Response:
         form = s.PortraitImportSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        data = _checked_upload(
-            form.validated_data["file"],
-            forms.PORTRAIT_ZIP_MAX_BYTES,
-            str(_("The zip file is larger than 200 MB.")),
-        )
-        if not data.startswith(b"PK"):
-            raise ServiceError(_("The file is not a zip file."), field="file")
-        portraits.check_zip_upload(data)
-        enterprise_id = getattr(request.user, "enterprise_id", None)
-        if enterprise_id is None:
-            raise ServiceError(_("Portraits belong to an enterprise; log in as its administrator."))
-        job = enqueue(
-            jobs.PortraitImport,
+        job = jobs.start_portrait_import(
+            _checked_upload(
+                form.validated_data["file"],
+                forms.PORTRAIT_ZIP_MAX_BYTES,
+                str(_("The zip file is larger than 200 MB.")),
+            ),
             actor=self.actor,
-            enterprise_id=enterprise_id,
-            upload=jobs.save_upload(data, ".zip"),
             category=form.validated_data["category"],
-            language=translation.get_language(),
         )
-        return Response(
-            JobSerializer(job, context=self.get_serializer_context()).data,
-            status=status.HTTP_202_ACCEPTED,
-        )
+        return self.job_accepted(job)
 
     @extend_schema(
         parameters=[FORMAT_PARAMETER],
