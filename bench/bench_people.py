@@ -64,14 +64,30 @@ def _timed(action: Callable[[], Any]) -> tuple[float, Any]:
 
 def _rows(count: int) -> list[list[object]]:
     return [
-        [f"B{i:06d}", f"First{i}", f"Last{i}", "male" if i % 2 else "female", f"p{i}@example.com",
-         f"+1 555 {i:07d}", f"{i + 10_000_000}", "1990-01-01"]
+        [
+            f"B{i:06d}",
+            f"First{i}",
+            f"Last{i}",
+            "male" if i % 2 else "female",
+            f"p{i}@example.com",
+            f"+1 555 {i:07d}",
+            f"{i + 10_000_000}",
+            "1990-01-01",
+        ]
         for i in range(count)
     ]
 
 
-HEADERS = ["Personnel ID", "First name", "Last name", "Gender", "E-mail", "Mobile phone",
-           "Card number", "Date of birth"]
+HEADERS = [
+    "Personnel ID",
+    "First name",
+    "Last name",
+    "Gender",
+    "E-mail",
+    "Mobile phone",
+    "Card number",
+    "Date of birth",
+]
 
 
 def import_persons() -> list[Result]:
@@ -96,11 +112,18 @@ def import_persons() -> list[Result]:
             with transaction.atomic():
                 Person.objects.bulk_create(
                     [
-                        Person(enterprise_id=enterprise.pk, personnel_id=row[0],
-                               first_name=str(row[1]), last_name=str(row[2]),
-                               gender=str(row[3]), email=str(row[4]),
-                               mobile_phone=str(row[5]), card_number=str(row[6]),
-                               person_group=grouping, group=top)
+                        Person(
+                            enterprise_id=enterprise.pk,
+                            personnel_id=row[0],
+                            first_name=str(row[1]),
+                            last_name=str(row[2]),
+                            gender=str(row[3]),
+                            email=str(row[4]),
+                            mobile_phone=str(row[5]),
+                            card_number=str(row[6]),
+                            person_group=grouping,
+                            group=top,
+                        )
                         for row in rows
                     ],
                     batch_size=1000,
@@ -114,8 +137,12 @@ def import_persons() -> list[Result]:
         def run_import() -> Any:
             table, mapping = workbooks.open_workbook(data)
             return workbooks.import_rows(
-                table, mapping, actor=Actor.for_user(admin), group=top,
-                category=Category.EMPLOYEE, overwrite=False,
+                table,
+                mapping,
+                actor=Actor.for_user(admin),
+                group=top,
+                category=Category.EMPLOYEE,
+                overwrite=False,
             )
 
         seconds, report = _timed(run_import)
@@ -123,7 +150,9 @@ def import_persons() -> list[Result]:
         raise RuntimeError(f"imported {report.created} of {count}: {report.failures[:3]}")
     database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
     baseline = Result(
-        name="people.bulk_insert_floor", figure=round(baseline_seconds, 2), unit="s",
+        name="people.bulk_insert_floor",
+        figure=round(baseline_seconds, 2),
+        unit="s",
         note=f"{count} rows, one bulk_create, {database}",
     )
     return [
@@ -143,7 +172,6 @@ def import_persons() -> list[Result]:
 def _portrait_photos(count: int) -> list[bytes]:
     """`count` different portraits: the test photos, cropped, scaled and lit differently."""
     from PIL import ImageEnhance
-
     from tests import face_images
 
     names = ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"]
@@ -176,8 +204,13 @@ def import_portraits() -> list[Result]:
         grouping = services.default_person_group(top, Category.EMPLOYEE)
         Person.objects.bulk_create(
             [
-                Person(enterprise_id=enterprise.pk, personnel_id=f"P{i:05d}",
-                       first_name=f"P{i}", person_group=grouping, group=top)
+                Person(
+                    enterprise_id=enterprise.pk,
+                    personnel_id=f"P{i:05d}",
+                    first_name=f"P{i}",
+                    person_group=grouping,
+                    group=top,
+                )
                 for i in range(count)
             ]
         )
@@ -187,14 +220,18 @@ def import_portraits() -> list[Result]:
                 archive.writestr(f"P{i:05d}.jpg", photo)
         seconds, report = _timed(
             lambda: people_photos.import_portrait_zip(
-                buffer.getvalue(), actor=Actor.for_user(admin), enterprise_id=enterprise.pk,
+                buffer.getvalue(),
+                actor=Actor.for_user(admin),
+                enterprise_id=enterprise.pk,
                 category=Category.EMPLOYEE,
             )
         )
     if report.imported != count:
         raise RuntimeError(f"imported {report.imported} of {count}: {report.failures[:3]}")
     baseline = Result(
-        name="people.face_check_floor", figure=round(baseline_seconds, 2), unit="s",
+        name="people.face_check_floor",
+        figure=round(baseline_seconds, 2),
+        unit="s",
         note=f"{count} photos, bare face check, 1 OpenCV thread",
     )
     return [

@@ -18,9 +18,7 @@ if TYPE_CHECKING:
 def yes_no_filter(label: StrOrPromise, **kwargs: Any) -> django_filters.BooleanFilter:
     """A boolean filter whose empty choice reads "Any" (django-filter's says "Unknown")."""
     choices = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
-    return django_filters.BooleanFilter(
-        label=label, widget=forms.Select(choices=choices), **kwargs
-    )
+    return django_filters.BooleanFilter(label=label, widget=forms.Select(choices=choices), **kwargs)
 
 
 class SearchFilterSet(ConsoleFilterMixin, django_filters.FilterSet):

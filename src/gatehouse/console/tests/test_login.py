@@ -6,9 +6,9 @@ from typing import Any
 
 from django.conf import settings
 from django.test import Client
+from tests.support import PASSWORD
 
 from gatehouse.tenancy.models import User
-from tests.support import PASSWORD
 
 
 def test_a_users_language_applies_from_login_on(cast: Any) -> None:
