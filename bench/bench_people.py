@@ -190,8 +190,7 @@ def import_portraits() -> list[Result]:
     from gatehouse.core.actors import Actor
     from gatehouse.core.scoping import tenant_scope
     from gatehouse.faces import check_photo
-    from gatehouse.people import photos as people_photos
-    from gatehouse.people import services
+    from gatehouse.people import portraits, services
     from gatehouse.people.models import Category, Person
 
     cv2.setNumThreads(1)  # the goal is per core
@@ -219,7 +218,7 @@ def import_portraits() -> list[Result]:
             for i, photo in enumerate(photos):
                 archive.writestr(f"P{i:05d}.jpg", photo)
         seconds, report = _timed(
-            lambda: people_photos.import_portrait_zip(
+            lambda: portraits.import_portrait_zip(
                 buffer.getvalue(),
                 actor=Actor.for_user(admin),
                 enterprise_id=enterprise.pk,

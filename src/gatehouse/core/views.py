@@ -51,10 +51,13 @@ class PermissionRequiredMixin(LoginRequiredMixin):
         app = self.permission_app or self.model._meta.app_label
         return f"{app}.{self.permission_action}"
 
+    def permits(self, request: HttpRequest) -> bool:
+        return has_permission(request.user, self.get_permission_codename())
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if not has_permission(request.user, self.get_permission_codename()):
+        if not self.permits(request):
             raise DjangoPermissionDenied
         response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[assignment]
         return response

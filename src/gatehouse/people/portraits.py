@@ -10,17 +10,20 @@ from pathlib import PurePath
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from gatehouse.audit import services as audit
+from gatehouse.core import events
 from gatehouse.core.actors import Actor
 from gatehouse.core.archives import ArchiveError, open_zip, read_zip
 from gatehouse.core.errors import ServiceError
 from gatehouse.people import photos, services, workbooks
-from gatehouse.people.models import Category
+from gatehouse.people.models import Category, Person
 
 # Members and sizes a browser upload of a folder of photos stays well within; the bytes of the
 # whole archive are held in memory while it is read, hence the total.
 PORTRAIT_MEMBER_LIMIT = 5000
 PORTRAIT_TOTAL_BYTES = 300 * 1024 * 1024
 PORTRAIT_SUFFIXES = {".jpg", ".jpeg", ".png"}
+PORTRAIT_CHUNK = 50
 
 
 @dataclass
@@ -46,6 +49,25 @@ def check_zip_upload(data: bytes) -> None:
         open_zip(data).close()
     except ArchiveError as exc:
         raise ServiceError(str(exc), field="file") from None
+
+
+def _person_for(
+    name: str, by_id: dict[str, Person], photo_files: dict[int, str], category_label: str
+) -> Person:
+    """The person a file is named after, if it has not had its photo from this zip yet."""
+    personnel_id = PurePath(name).stem
+    person = by_id.get(personnel_id.casefold())
+    if person is None:
+        raise ServiceError(
+            _("No %(category)s has the personnel ID %(id)s.")
+            % {"category": category_label, "id": personnel_id}
+        )
+    if person.pk in photo_files:
+        raise ServiceError(
+            _("%(file)s is already this person's photo; one photo per person.")
+            % {"file": photo_files[person.pk]}
+        )
+    return person
 
 
 def import_portrait_zip(
@@ -82,29 +104,30 @@ def import_portrait_zip(
     photo_files: dict[int, str] = {}  # person -> the file that gave it a photo in this zip
     if on_progress is not None:
         on_progress(len(contents.rejected), report.total, report.note())
-    for done, member in enumerate(contents.files, start=len(contents.rejected) + 1):
-        personnel_id = PurePath(member.name).stem
-        person = by_id.get(personnel_id.casefold())
-        try:
-            if person is None:
-                raise ServiceError(
-                    _("No %(category)s has the personnel ID %(id)s.")
-                    % {"category": label, "id": personnel_id}
-                )
-            if person.pk in photo_files:
-                raise ServiceError(
-                    _("%(file)s is already this person's photo; one photo per person.")
-                    % {"file": photo_files[person.pk]}
-                )
-            with transaction.atomic():
-                outcome = services.set_photo(person, actor=actor, data=member.data, gallery=gallery)
-            report.imported += 1
-            photo_files[person.pk] = member.name
-            if on_warning is not None:
-                for warning in outcome.warnings:
-                    on_warning(f"{member.name}: {warning}")
-        except ServiceError as exc:
-            report.failures.append([member.name, exc.message])
-        if on_progress is not None:
-            on_progress(done, report.total, report.note())
+    files = contents.files
+    done = len(contents.rejected)
+    # Photos commit in chunks, each in its own savepoint, with their log entries chained once
+    # per chunk; no live event per photo (the job's progress tells the console).
+    for start in range(0, len(files), PORTRAIT_CHUNK):
+        with transaction.atomic(), events.quiet(), audit.batched() as batch:
+            for member in files[start : start + PORTRAIT_CHUNK]:
+                done += 1
+                mark = batch.mark()
+                try:
+                    person = _person_for(member.name, by_id, photo_files, label)
+                    with transaction.atomic():
+                        outcome = services.set_photo(
+                            person, actor=actor, data=member.data, gallery=gallery
+                        )
+                except ServiceError as exc:
+                    batch.discard_since(mark)
+                    report.failures.append([member.name, exc.message])
+                else:
+                    report.imported += 1
+                    photo_files[person.pk] = member.name
+                    if on_warning is not None:
+                        for warning in outcome.warnings:
+                            on_warning(f"{member.name}: {warning}")
+                if on_progress is not None:
+                    on_progress(done, report.total, report.note())
     return report

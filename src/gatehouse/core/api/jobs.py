@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -92,6 +92,20 @@ class JobViewSet(TenantReadOnlyViewSet):
         if getattr(self, "swagger_fake_view", False):  # the schema generator: no user, no scope
             return Job._base_manager.none()
         return super().get_queryset().select_related("created_by")
+
+    def check_permissions(self, request: Request) -> None:
+        """Who started a job may follow it (read it, fetch its result) without `core.view`,
+        as on the console: imports started through /api/v1/people/ answer with the job."""
+        try:
+            super().check_permissions(request)
+        except exceptions.PermissionDenied:
+            own = self.action in {"retrieve", "result"} and (
+                Job.objects.visible_to(request.user)
+                .filter(pk=self.kwargs.get("pk"), created_by_id=request.user.pk)
+                .exists()
+            )
+            if not own:
+                raise
 
     def get_serializer_class(self) -> Any:
         if self.action in {"retrieve", "cancel"}:

@@ -31,7 +31,23 @@ class JobListView(ObjectListView):
         return super().get_queryset().select_related("created_by")
 
 
-class JobDetailView(ObjectDetailView):
+class OwnJobMixin:
+    """Who started a job may follow it (page, result file) without the Jobs permission: an
+    import started from the personnel pages lands on its job page."""
+
+    kwargs: dict[str, Any]
+
+    def permits(self, request: HttpRequest) -> bool:
+        if super().permits(request):  # type: ignore[misc]
+            return True
+        return (
+            Job.objects.visible_to(request.user)
+            .filter(pk=self.kwargs.get("pk"), created_by_id=request.user.pk)
+            .exists()
+        )
+
+
+class JobDetailView(OwnJobMixin, ObjectDetailView):
     model = Job
     permission_app = "core"
     template_name = "core/jobs/job_detail.html"
@@ -58,7 +74,7 @@ def visible_job(request: HttpRequest, pk: int) -> Job:
     return job
 
 
-class JobResultView(PermissionRequiredMixin, View):
+class JobResultView(OwnJobMixin, PermissionRequiredMixin, View):
     model = Job
     permission_app = "core"
 

@@ -670,3 +670,34 @@ def test_an_imported_template_creates_its_persons_through_a_job(
     assert "card number may only hold digits" in reason
     assert personnel_ids(admin.get(f"{PEOPLE}?category=visitor")) == ["1001"]
     assert personnel_ids(admin.get(f"{PEOPLE}?group={cast.a_sub_group.pk}")) == ["1001"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_who_starts_an_import_may_follow_its_job_without_the_jobs_permission(
+    cast: Any, admin: Client
+) -> None:
+    from gatehouse.core.jobs.worker import run_pending
+
+    set_member_permissions(cast, ["people.view", "people.add", "people.import"])
+    member = token_client(cast.a_member)
+    template = admin.get(f"{PEOPLE}import-template/").content
+    response = member.post(
+        f"{PEOPLE}import/",
+        {
+            "file": named_file(template, "t.xlsx"),
+            "group": cast.a_sub_group.pk,
+            "category": "employee",
+            "mode": "skip",
+        },
+    )
+    assert response.status_code == 202, response.content[:300]
+    assert run_pending() == 1
+    own = member.get(f"/api/v1/jobs/{response.json()['id']}/")
+    assert own.status_code == 200
+    assert own.json()["status"] == "succeeded"
+    assert member.get("/api/v1/jobs/").status_code == 403  # the list stays closed
+    admins = admin.post(
+        f"{PEOPLE}import/",
+        {"file": named_file(template, "t.xlsx"), "group": cast.a_sub_group.pk, "mode": "skip"},
+    )
+    assert member.get(f"/api/v1/jobs/{admins.json()['id']}/").status_code == 403

@@ -882,3 +882,33 @@ def test_failure_reasons_are_in_the_language_of_the_user_who_imported(
     assert failed != "Failed"
     assert job.summary["failures"] == [["2", enabled, reason]]
     assert summary_counts(job)[failed] == 1
+
+
+def test_a_user_who_may_import_but_not_see_jobs_follows_its_own_import(
+    acme: Any, client_for: Any
+) -> None:
+    """The import form lands on the job page: its starter may open it and its result file
+    without the Jobs permission; other users' jobs stay closed."""
+    grant_member(acme, "people.view", "people.add", "people.import")
+    member = client_for("a-member")
+    response = import_file(
+        member,
+        xlsx(
+            [{"personnel_id": "M1", "first_name": "Mia"}, {"personnel_id": "", "first_name": "x"}]
+        ),
+        group=acme.a_sub_group.pk,
+    )
+    assert response.status_code == 302
+    job = run_job(response)
+    assert member.get(reverse("core:job_detail", args=[job.pk])).status_code == 200
+    status, body, _disposition = download(member, reverse("core:job_result", args=[job.pk]))
+    assert status == 200
+    assert body.startswith(b"PK")  # the failure workbook
+    other = import_file(
+        client_for("a-admin"),
+        xlsx([{"personnel_id": "M2", "first_name": "Max"}]),
+        group=acme.a_sub_group.pk,
+    )
+    other_job = run_job(other)
+    assert member.get(reverse("core:job_detail", args=[other_job.pk])).status_code == 403
+    assert member.get(reverse("core:job_list")).status_code == 403
