@@ -24,12 +24,17 @@ from tests.support import PASSWORD, login_client
 @pytest.fixture(autouse=True)
 def _fast_hashing_and_clean_cache(settings: Any) -> Iterator[None]:
     """Argon2 is the production hasher (test_password_hashing checks it); tests use a fast one so
-    that the cast is cheap. The cache holds throttle counters keyed by ids that repeat."""
+    that the cast is cheap. The cache holds throttle counters keyed by ids that repeat. Every
+    test starts in English: a console request in another language (LocaleMiddleware) leaves
+    that language active in the thread, and the next test in the worker would inherit it."""
     from django.core.cache import cache
+    from django.utils import translation
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    translation.activate(settings.LANGUAGE_CODE)
     yield
+    translation.deactivate()
     cache.clear()
 
 
