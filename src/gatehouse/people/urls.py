@@ -17,6 +17,11 @@ urlpatterns = [
     path("persons/<int:pk>/delete/", views.PersonDeleteView.as_view(), name="person_delete"),
     path("persons/<int:pk>/photo/", views.PersonPhotoView.as_view(), name="person_photo"),
     path(
+        "persons/<int:pk>/photo/capture/",
+        views.PersonCaptureView.as_view(),
+        name="person_photo_capture",
+    ),
+    path(
         "persons/<int:pk>/photo/remove/",
         views.PersonPhotoRemoveView.as_view(),
         name="person_photo_remove",

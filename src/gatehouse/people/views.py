@@ -29,6 +29,7 @@ from gatehouse.core.views import (
     ServiceFormView,
 )
 from gatehouse.people import (
+    capture,
     filtersets,
     forms,
     jobs,
@@ -120,7 +121,11 @@ class PersonDetailView(ObjectDetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         person: Person = self.object
+        chosen = capture.provider()
         context.update(
+            capture_devices=(
+                chosen.devices_for(self.request.user, person) if chosen is not None else []  # type: ignore[arg-type]
+            ),
             list_url=reverse(LIST_URL_NAMES[Category(person.category)]),
             list_title=CATEGORY_PAGES[SLUGS[Category(person.category)]][1],
             has_pin=bool(person.device_pin),
@@ -229,6 +234,23 @@ class PersonActionView(PermissionRequiredMixin, View):
 
     def act(self, person: Person) -> None:
         raise NotImplementedError
+
+
+class PersonCaptureView(PersonActionView):
+    """Register from device: ask the chosen online device to photograph the person."""
+
+    def act(self, person: Person) -> None:
+        chosen = capture.provider()
+        if chosen is None:
+            raise ServiceError(_("No device can take photos here yet."))
+        try:
+            device_id = int(self.request.POST.get("device", ""))
+        except ValueError:
+            raise ServiceError(_("Choose a device.")) from None
+        allowed = {pk for pk, _label in chosen.devices_for(self.request.user, person)}  # type: ignore[arg-type]
+        if device_id not in allowed:
+            raise ServiceError(_("That device is not online or not yours to use."))
+        messages.success(self.request, chosen.request_capture(person, device_id, actor=self.actor))
 
 
 class PersonPhotoRemoveView(PersonActionView):
