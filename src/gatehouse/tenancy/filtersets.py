@@ -63,7 +63,7 @@ class VisibleGroupFilter(django_filters.ModelChoiceFilter):
 
 class UserFilterSet(SearchFilterSet):
     search_fields = ("username", "full_name", "email")
-    group = VisibleGroupFilter(label=_("Group"))
+    group = VisibleGroupFilter(label=_("Group"), empty_label=_("All groups"))
     is_active = yes_no_filter(_("Enabled"))
     is_group_admin = yes_no_filter(_("Group administrator"))
 

@@ -173,3 +173,9 @@ def test_system_settings_is_for_the_super_admin_only(cast, client_for) -> None: 
     page = client_for("root").get("/system/").content.decode()
     assert "Current server time" in page
     assert "SQLite" in page or "PostgreSQL" in page
+
+
+def test_the_user_list_group_filter_reads_all_groups(cast, client_for) -> None:  # type: ignore[no-untyped-def]
+    page = client_for("a-admin").get("/tenancy/users/").content.decode()
+    assert ">All groups</option>" in page
+    assert "---------" not in page
