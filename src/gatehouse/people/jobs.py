@@ -21,7 +21,7 @@ from gatehouse.core.jobs import JobContext, JobRunner, enqueue, housekeeping
 from gatehouse.core.jobs.housekeeping import remove_unreferenced_files
 from gatehouse.core.models import Job
 from gatehouse.core.spreadsheets import SpreadsheetError, write_table
-from gatehouse.people import portraits, services, workbooks
+from gatehouse.people import photos, portraits, services, workbooks
 from gatehouse.people.models import Person, Photo
 from gatehouse.tenancy.app_login import enterprise_qr_png
 from gatehouse.tenancy.models import Enterprise, Group, User
@@ -278,7 +278,8 @@ class AppLoginMail(JobRunner):
 def remove_orphaned_files() -> int:
     """Photo files with no Photo row (an upload whose transaction rolled back) and import
     uploads whose job is gone; a step of the hourly housekeeping job."""
-    referenced = set(Photo._base_manager.values_list("file", flat=True))
+    files = Photo._base_manager.values_list("file", flat=True)
+    referenced = {path for name in files for path in (name, photos.thumbnail_path(name))}
     removed = remove_unreferenced_files(default_storage, "photos", referenced)
     active_uploads = {
         str(arguments.get("upload"))

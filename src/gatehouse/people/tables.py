@@ -58,7 +58,7 @@ class PersonTable(tables.Table):
     def render_photo(self, record: Person) -> SafeString:
         if record.photo_id is None:
             return mark_safe('<span class="avatar avatar-sm"><i class="ti ti-user"></i></span>')
-        url = reverse("people:person_photo", args=[record.pk])
+        url = reverse("people:person_photo", args=[record.pk]) + "?size=thumb"
         return format_html(
             '<span class="avatar avatar-sm" data-photo-url="{}"><img src="{}" alt="" '
             'loading="lazy" class="avatar avatar-sm"></span>',

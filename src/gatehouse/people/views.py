@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.db.models import Count, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -33,6 +34,7 @@ from gatehouse.people import (
     filtersets,
     forms,
     jobs,
+    photos,
     selectors,
     services,
     tables,
@@ -297,7 +299,8 @@ class AppLoginDisableView(PersonActionView):
 
 
 class PersonPhotoView(PermissionRequiredMixin, View):
-    """The person's face photo, to users who may see the person."""
+    """The person's face photo (or with ?size=thumb its list thumbnail), to users who may see
+    the person."""
 
     model = Person
 
@@ -307,8 +310,13 @@ class PersonPhotoView(PermissionRequiredMixin, View):
         )
         if person.photo is None or not person.photo.file:
             raise Http404
+        name = person.photo.file.name
         content_type = "image/png" if person.photo.image_format == "png" else "image/jpeg"
-        response = FileResponse(person.photo.file.open("rb"), content_type=content_type)
+        if request.GET.get("size") == "thumb":
+            name, content_type = photos.thumbnail_path(name), "image/jpeg"
+        if not default_storage.exists(name):
+            raise Http404
+        response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
         response["Cache-Control"] = "private, max-age=3600"
         response["X-Content-Type-Options"] = "nosniff"
         return response

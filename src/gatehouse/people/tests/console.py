@@ -28,10 +28,15 @@ def own_media_folder(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def media_files(folder: str = "") -> list[Path]:
-    """The files under the media folder (or one of its folders), sorted."""
+def media_files(folder: str = "", *, thumbnails: bool = False) -> list[Path]:
+    """The files under the media folder (or one of its folders), sorted; list thumbnails
+    (<sha256>.thumb.jpg beside each photo) only when asked for."""
     root = Path(settings.MEDIA_ROOT, folder)
-    return sorted(path for path in root.rglob("*") if path.is_file())
+    return sorted(
+        path
+        for path in root.rglob("*")
+        if path.is_file() and (thumbnails or not path.name.endswith(".thumb.jpg"))
+    )
 
 
 def grant_member(cast: Any, *permissions: str) -> None:

@@ -4,6 +4,7 @@ the duplicate-face warning. The photos come from tests.face_images (fetched, nev
 from __future__ import annotations
 
 import hashlib
+import io
 from typing import Any
 
 import pytest
@@ -124,3 +125,33 @@ def test_a_face_already_enrolled_warns_with_that_persons_name(
         services.set_photo(dan, actor=admin_actor, data=face_images.portrait("biden.jpg")).warnings
         == []
     )
+
+
+def test_lists_get_a_small_thumbnail_that_goes_with_the_photo(
+    make_person: Any, admin_actor: Actor, acme: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from PIL import Image
+    from tests.support import login_client
+
+    from gatehouse.people.photos import thumbnail_path
+
+    person = make_person("1001")
+    services.set_photo(person, actor=admin_actor, data=face_images.portrait("obama.jpg"))
+    photo = Person.objects.get(pk=person.pk).photo
+    assert photo is not None
+    thumb_name = thumbnail_path(photo.file.name)
+    with default_storage.open(thumb_name) as stored:
+        thumb = stored.read()
+    with Image.open(io.BytesIO(thumb)) as image:
+        assert image.format == "JPEG"
+        assert max(image.size) <= 96
+    assert len(thumb) < len(face_images.portrait("obama.jpg")) / 5
+    client = login_client("a-admin")
+    response = client.get(f"/people/persons/{person.pk}/photo/?size=thumb")
+    assert response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content) == thumb
+    with django_capture_on_commit_callbacks(execute=True):  # files go once the removal commits
+        services.remove_photo(Person.objects.get(pk=person.pk), actor=admin_actor)
+    assert not default_storage.exists(thumb_name)
+    assert not default_storage.exists(photo.file.name)
+    response.close()  # last: closing a response ends the request (and its connection)

@@ -1,0 +1,1 @@
+"""Device protocol drivers: one package per protocol; each protocol/ package is pure Python."""

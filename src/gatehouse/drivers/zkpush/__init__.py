@@ -1,0 +1,1 @@
+"""ZKTeco PUSH driver: Security PUSH ("acc") and Attendance PUSH / ADMS ("att")."""
