@@ -149,7 +149,7 @@ def test_lists_get_a_small_thumbnail_that_goes_with_the_photo(
     client = login_client("a-admin")
     response = client.get(f"/people/persons/{person.pk}/photo/?size=thumb")
     assert response["Content-Type"] == "image/jpeg"
-    assert b"".join(response.streaming_content) == thumb
+    assert b"".join(response.streaming_content) == thumb  # type: ignore[attr-defined]
     with django_capture_on_commit_callbacks(execute=True):  # files go once the removal commits
         services.remove_photo(Person.objects.get(pk=person.pk), actor=admin_actor)
     assert not default_storage.exists(thumb_name)
