@@ -13,6 +13,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("GATEHOUSE_DATA_DIR", tempfile.mkdtemp(prefix="gatehouse-test-"))
@@ -22,15 +23,18 @@ from tests.support import PASSWORD, login_client
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashing_and_clean_cache(settings: Any) -> Iterator[None]:
+def _fast_hashing_and_clean_cache(settings: Any, tmp_path: Path) -> Iterator[None]:
     """Argon2 is the production hasher (test_password_hashing checks it); tests use a fast one so
     that the cast is cheap. The cache holds throttle counters keyed by ids that repeat. Every
     test starts in English: a console request in another language (LocaleMiddleware) leaves
-    that language active in the thread, and the next test in the worker would inherit it."""
+    that language active in the thread, and the next test in the worker would inherit it.
+    Each test has its own media folder: clean-ups (housekeeping) in one test, or one xdist
+    worker, must not remove the files another is looking at."""
     from django.core.cache import cache
     from django.utils import translation
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
     translation.activate(settings.LANGUAGE_CODE)
     yield
