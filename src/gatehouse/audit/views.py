@@ -18,6 +18,7 @@ from gatehouse.audit import exports, filtersets, services, tables
 from gatehouse.audit.models import LogEntry
 from gatehouse.audit.services import record_failure
 from gatehouse.core.permissions import has_permission
+from gatehouse.core.spreadsheets import download
 from gatehouse.core.views import ObjectDetailView, ObjectListView, VisibleQuerysetMixin
 
 
@@ -161,6 +162,4 @@ class LogEntryExportView(VisibleQuerysetMixin, View):
         services.log_export(
             actor=self.actor, row_count=count, file_format=file_format, filters=filterset.applied()
         )
-        response = HttpResponse(content, content_type=exports.FORMATS[file_format])
-        response["Content-Disposition"] = f'attachment; filename="{exports.filename(file_format)}"'
-        return response
+        return download(content, exports.filename(file_format), file_format)

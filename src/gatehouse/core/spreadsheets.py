@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar, overload
 
+from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from gatehouse.core import archives
@@ -472,3 +474,11 @@ _WRITERS: dict[str, Callable[[str, Sequence[str], Iterable[Sequence[object]]], b
     "xls": _write_xls,
     "csv": _write_csv,
 }
+
+
+def download(content: bytes, filename: str, file_format: str) -> HttpResponse:
+    """A spreadsheet as a file download. The name may be translated (non-ASCII): the header
+    carries it RFC 6266/5987-encoded."""
+    response = HttpResponse(content, content_type=CONTENT_TYPES[file_format])
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response

@@ -42,3 +42,24 @@ def unregister(provider: CaptureProvider) -> None:
 def provider() -> CaptureProvider | None:
     """The registered provider (the devices app registers one), or None."""
     return _PROVIDERS[-1] if _PROVIDERS else None
+
+
+def devices_for(user: User, person: Person) -> list[tuple[int, str]]:
+    """The devices `user` may ask to photograph `person` (none without a provider)."""
+    chosen = provider()
+    return chosen.devices_for(user, person) if chosen is not None else []
+
+
+def request_capture(person: Person, device_id: int, *, actor: Actor) -> str:
+    """Ask one of the actor's offered devices to photograph the person; returns what to tell
+    the user."""
+    from django.utils.translation import gettext as _
+
+    from gatehouse.core.errors import ServiceError
+
+    chosen = provider()
+    if chosen is None or actor.user is None:
+        raise ServiceError(_("No device can take photos here yet."))
+    if device_id not in {pk for pk, _label in chosen.devices_for(actor.user, person)}:
+        raise ServiceError(_("That device is not online or not yours to use."))
+    return chosen.request_capture(person, device_id, actor=actor)

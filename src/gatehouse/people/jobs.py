@@ -20,14 +20,13 @@ from gatehouse.core.errors import ServiceError
 from gatehouse.core.jobs import JobContext, JobRunner, enqueue, housekeeping
 from gatehouse.core.jobs.housekeeping import remove_unreferenced_files
 from gatehouse.core.models import Job
-from gatehouse.core.spreadsheets import SpreadsheetError, write_table
+from gatehouse.core.spreadsheets import OLE2_MAGIC, SpreadsheetError, write_table
 from gatehouse.people import photos, portraits, services, workbooks
 from gatehouse.people.models import Person, Photo
 from gatehouse.tenancy.app_login import enterprise_qr_png
 from gatehouse.tenancy.models import Enterprise, Group, User
 
 UPLOAD_FOLDER = "imports"
-XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # OLE2, the legacy .xls container
 
 
 def save_upload(content: bytes, suffix: str) -> str:
@@ -49,7 +48,7 @@ def start_person_import(
         raise ServiceError(str(exc), field="file") from None
     if not table.rows:
         raise ServiceError(_("The file has no rows to import."), field="file")
-    file_format = "xls" if data.startswith(XLS_MAGIC) else "xlsx"
+    file_format = "xls" if data.startswith(OLE2_MAGIC) else "xlsx"
     return enqueue(
         PersonImport,
         actor=actor,

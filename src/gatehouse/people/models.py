@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gatehouse.core.models import TenantModel
+from gatehouse.core.trees import TreeDepth
 
 PERSONNEL_ID_PATTERN = r"^[A-Za-z0-9]{1,20}$"
 DEVICE_PIN_PATTERN = r"^[0-9]{4,8}$"
@@ -32,7 +33,7 @@ class Gender(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Department(TenantModel):
+class Department(TreeDepth, TenantModel):
     """A node of the enterprise's department tree (CVSecurity personnel). `path` ("/3/7/")
     makes "this department and below" one prefix match, as for user groups."""
 
@@ -64,10 +65,6 @@ class Department(TenantModel):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def depth(self) -> int:
-        return max(self.path.count("/") - 2, 0)
 
 
 class PersonGroup(TenantModel):

@@ -13,8 +13,8 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Concat, Lower, Substr
+from django.db.models import QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,6 +23,7 @@ from gatehouse.audit.services import record, snapshot
 from gatehouse.core.actors import Actor
 from gatehouse.core.errors import PermissionDenied, ServiceError
 from gatehouse.core.mail import mail_configured, public_url
+from gatehouse.core.trees import move_subtree, node_path
 from gatehouse.people import photos
 from gatehouse.people.models import (
     CARD_NUMBER_PATTERN,
@@ -232,7 +233,7 @@ def create_department(
         code=code.strip(),
     )
     department.save()
-    department.path = f"{parent.path if parent else '/'}{department.pk}/"
+    department.path = node_path(parent, department.pk)
     department.save(update_fields=["path"])
     _log(
         "people.department.created",
@@ -274,11 +275,8 @@ def update_department(
     department.parent = new_parent
     department.save(update_fields=["name", "code", "parent"])
     if moved:
-        old_path = department.path
-        new_path = f"{new_parent.path if new_parent else '/'}{department.pk}/"
-        Department.objects.filter(
-            enterprise_id=department.enterprise_id, path__startswith=old_path
-        ).update(path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1)))
+        tree = Department.objects.filter(enterprise_id=department.enterprise_id)
+        move_subtree(tree, department, new_parent)
         department.refresh_from_db()
     _log(
         "people.department.moved" if moved else "people.department.changed",
@@ -623,6 +621,28 @@ def delete_persons(persons: Iterable[Person], *, actor: Actor) -> int:
     return count
 
 
+def export_persons(
+    persons: QuerySet[Person], *, actor: Actor, category: str, file_format: str
+) -> tuple[str, bytes]:
+    """The category's file (Smart Pass 4.1.4), and the system log entry saying who took it."""
+    from gatehouse.core.spreadsheets import SpreadsheetError
+    from gatehouse.people import workbooks
+
+    try:
+        name, content = workbooks.export(persons, category, file_format)
+    except SpreadsheetError as exc:
+        raise ServiceError(str(exc)) from None
+    user = actor.user
+    record(
+        f"people.{category}.exported",
+        actor=actor,
+        enterprise_id=getattr(user, "enterprise_id", None),
+        message=name,
+        group_path=getattr(user, "group_path", ""),
+    )
+    return name, content
+
+
 # --- photos --------------------------------------------------------------------------------
 
 
@@ -721,22 +741,11 @@ def enable_app_login(person: Person, *, actor: Actor, server_url: str) -> AppLog
     the mail job, never stored in clear); otherwise it is returned to be shown once."""
     require_visible_group(actor, person.group)
     before = snapshot(person, ("app_login_enabled",))
-    person.app_login_enabled = True
-    person.updated_at = timezone.now()
     if mail_configured() and person.email:
         from gatehouse.core.jobs import enqueue
         from gatehouse.people.jobs import AppLoginMail
 
-        person.app_password = ""
-        person.app_must_change_password = True
-        person.save(
-            update_fields=[
-                "app_login_enabled",
-                "app_password",
-                "app_must_change_password",
-                "updated_at",
-            ]
-        )
+        _save_app_login(person, enabled=True, password_hash="")
         enqueue(
             AppLoginMail,
             actor=actor,
@@ -766,29 +775,11 @@ def enable_app_login(person: Person, *, actor: Actor, server_url: str) -> AppLog
     return outcome
 
 
-def set_app_password(person: Person) -> str:
-    """A new random personnel password (never 123456), hashed; must be changed at first login."""
-    password = generate_password(12)
-    person.app_password = make_password(password)
-    person.app_must_change_password = True
-    person.save(
-        update_fields=[
-            "app_login_enabled",
-            "app_password",
-            "app_must_change_password",
-            "updated_at",
-        ]
-    )
-    return password
-
-
-@transaction.atomic
-def disable_app_login(person: Person, *, actor: Actor) -> Person:
-    require_visible_group(actor, person.group)
-    before = snapshot(person, ("app_login_enabled",))
-    person.app_login_enabled = False
-    person.app_password = ""
-    person.app_must_change_password = False
+def _save_app_login(person: Person, *, enabled: bool, password_hash: str) -> None:
+    """App login on or off; any new password must be changed at first login."""
+    person.app_login_enabled = enabled
+    person.app_password = password_hash
+    person.app_must_change_password = enabled
     person.updated_at = timezone.now()
     person.save(
         update_fields=[
@@ -798,6 +789,20 @@ def disable_app_login(person: Person, *, actor: Actor) -> Person:
             "updated_at",
         ]
     )
+
+
+def set_app_password(person: Person) -> str:
+    """A new random personnel password (never 123456), hashed; must be changed at first login."""
+    password = generate_password(12)
+    _save_app_login(person, enabled=True, password_hash=make_password(password))
+    return password
+
+
+@transaction.atomic
+def disable_app_login(person: Person, *, actor: Actor) -> Person:
+    require_visible_group(actor, person.group)
+    before = snapshot(person, ("app_login_enabled",))
+    _save_app_login(person, enabled=False, password_hash="")
     _log(
         f"people.{person.category}.app_login_disabled",
         person,

@@ -16,11 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from gatehouse.audit.services import record
 from gatehouse.core.errors import ServiceError
 from gatehouse.core.mail import mail_configured
 from gatehouse.core.permissions import has_permission
-from gatehouse.core.spreadsheets import CONTENT_TYPES, SpreadsheetError
+from gatehouse.core.spreadsheets import download
 from gatehouse.core.views import (
     ObjectDeleteView,
     ObjectDetailView,
@@ -123,11 +122,8 @@ class PersonDetailView(ObjectDetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         person: Person = self.object
-        chosen = capture.provider()
         context.update(
-            capture_devices=(
-                chosen.devices_for(self.request.user, person) if chosen is not None else []  # type: ignore[arg-type]
-            ),
+            capture_devices=capture.devices_for(self.request.user, person),  # type: ignore[arg-type]
             list_url=reverse(LIST_URL_NAMES[Category(person.category)]),
             list_title=CATEGORY_PAGES[SLUGS[Category(person.category)]][1],
             has_pin=bool(person.device_pin),
@@ -242,17 +238,11 @@ class PersonCaptureView(PersonActionView):
     """Register from device: ask the chosen online device to photograph the person."""
 
     def act(self, person: Person) -> None:
-        chosen = capture.provider()
-        if chosen is None:
-            raise ServiceError(_("No device can take photos here yet."))
         try:
             device_id = int(self.request.POST.get("device", ""))
         except ValueError:
             raise ServiceError(_("Choose a device.")) from None
-        allowed = {pk for pk, _label in chosen.devices_for(self.request.user, person)}  # type: ignore[arg-type]
-        if device_id not in allowed:
-            raise ServiceError(_("That device is not online or not yours to use."))
-        messages.success(self.request, chosen.request_capture(person, device_id, actor=self.actor))
+        messages.success(self.request, capture.request_capture(person, device_id, actor=self.actor))
 
 
 class PersonPhotoRemoveView(PersonActionView):
@@ -335,17 +325,11 @@ class ImportTemplateView(PermissionRequiredMixin, View):
         file_format = request.GET.get("format", "xlsx")
         if file_format not in EXPORT_FORMATS:
             raise Http404
-        return _download(
+        return download(
             workbooks.template(file_format),
             f"{workbooks.TEMPLATE_FILE_NAME}.{file_format}",
             file_format,
         )
-
-
-def _download(content: bytes, filename: str, file_format: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=CONTENT_TYPES[file_format])
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 class ImportView(CategoryMixin, ServiceFormView):
@@ -408,21 +392,16 @@ class PersonExportView(CategoryMixin, PermissionRequiredMixin, View):
         filterset = filtersets.PersonFilterSet(request.GET, queryset=queryset, request=request)
         rows = filterset.qs if filterset.is_valid() else queryset
         try:
-            name, content = workbooks.export(
-                rows.order_by("personnel_id"), self.category, file_format
+            name, content = services.export_persons(
+                rows.order_by("personnel_id"),
+                actor=self.actor,
+                category=self.category,
+                file_format=file_format,
             )
-        except SpreadsheetError as exc:
-            messages.error(request, str(exc))
+        except ServiceError as exc:
+            messages.error(request, exc.message)
             return redirect(LIST_URL_NAMES[Category(self.category)])
-        user = request.user
-        record(
-            f"people.{self.category}.exported",
-            actor=self.actor,
-            enterprise_id=getattr(user, "enterprise_id", None),
-            message=name,
-            group_path=getattr(user, "group_path", ""),
-        )
-        return _download(content, name, file_format)
+        return download(content, name, file_format)
 
 
 # --- departments -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gatehouse.core.models import TenantManager, TenantModel
+from gatehouse.core.trees import TreeDepth
 
 
 class Enterprise(models.Model):
@@ -34,7 +35,7 @@ class Enterprise(models.Model):
         return self.name
 
 
-class Group(TenantModel):
+class Group(TreeDepth, TenantModel):
     """A node of an enterprise's group tree. `path` ("/1/4/9/") makes subtree queries one
     indexed prefix match; services keep it in step when a group moves."""
 
@@ -64,10 +65,6 @@ class Group(TenantModel):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def depth(self) -> int:
-        return max(self.path.count("/") - 2, 0)
 
 
 class Role(TenantModel):

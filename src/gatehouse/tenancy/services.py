@@ -13,8 +13,6 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +21,7 @@ from gatehouse.core.actors import Actor
 from gatehouse.core.errors import PermissionDenied, ServiceError
 from gatehouse.core.permissions import PLATFORM_APPS, all_codenames
 from gatehouse.core.scoping import platform_scope, tenant_scope
+from gatehouse.core.trees import move_subtree, node_path
 from gatehouse.tenancy.models import ApiToken, Enterprise, Group, LoginFailure, Role, User
 
 ENTERPRISE_FIELDS = (
@@ -154,7 +153,7 @@ def create_enterprise(
         enterprise = Enterprise.objects.create(code=code, name=name, **fields)
         root = Group(enterprise=enterprise, name=name, parent=None)
         root.save()
-        root.path = f"/{root.pk}/"
+        root.path = node_path(None, root.pk)
         root.save(update_fields=["path"])
         password = generate_password()
         admin = User(
@@ -246,7 +245,7 @@ def create_group(*, actor: Actor, parent: Group, name: str) -> Group:
     _check_group_name(parent.enterprise_id, parent, name, exclude=None)
     group = Group(enterprise_id=parent.enterprise_id, parent=parent, name=name.strip())
     group.save()
-    group.path = f"{parent.path}{group.pk}/"
+    group.path = node_path(parent, group.pk)
     group.save(update_fields=["path"])
     _log("tenancy.group.created", group, actor=actor, after=snapshot(group, ("name", "parent")))
     return group
@@ -282,11 +281,7 @@ def move_group(group: Group, *, actor: Actor, parent: Group) -> Group:
         raise ServiceError(_("A group cannot be moved below itself."), field="parent")
     _check_group_name(group.enterprise_id, parent, group.name, exclude=group.pk)
     before = snapshot(group, ("name", "parent"))
-    old_path = group.path
-    new_path = f"{parent.path}{group.pk}/"
-    Group.objects.filter(enterprise_id=group.enterprise_id, path__startswith=old_path).update(
-        path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1))
-    )
+    move_subtree(Group.objects.filter(enterprise_id=group.enterprise_id), group, parent)
     group.refresh_from_db()
     group.parent = parent
     group.save(update_fields=["parent"])

@@ -591,3 +591,14 @@ def _outcome(data: bytes) -> str:
     except SpreadsheetError as error:
         return str(error)
     return "read" if table.headers and table.rows else ""
+
+
+def test_a_translated_file_name_downloads_encoded() -> None:
+    """Export names are translated ("员工信息.xlsx"): the header must still be valid."""
+    from gatehouse.core.spreadsheets import download
+
+    response = download(b"PK", "员工信息.xlsx", "xlsx")
+    header = response["Content-Disposition"]
+    assert header.startswith("attachment;")
+    assert "filename*=utf-8''%E5%91%98%E5%B7%A5%E4%BF%A1%E6%81%AF.xlsx" in header
+    assert response["Content-Type"] == CONTENT_TYPES["xlsx"]

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from gatehouse.core.api.jobs import JobSerializer
 from gatehouse.core.api.viewsets import TenantModelViewSet
 from gatehouse.core.errors import ServiceError
-from gatehouse.core.spreadsheets import CONTENT_TYPES, SpreadsheetError
+from gatehouse.core.spreadsheets import CONTENT_TYPES, download
 from gatehouse.people import filtersets, forms, jobs, photos, services, workbooks
 from gatehouse.people.api import serializers as s
 from gatehouse.people.models import Category, Department, Person, PersonGroup
@@ -64,12 +64,6 @@ def _spreadsheet_format(request: Request) -> str:
     if file_format not in ("xlsx", "xls"):
         raise ServiceError(_("The format must be xlsx or xls."), field="format")
     return file_format
-
-
-def _attachment(content: bytes, filename: str, file_format: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=CONTENT_TYPES[file_format])
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _checked_upload(upload: Any, limit: int, message: str, field: str = "file") -> bytes:
@@ -289,27 +283,17 @@ class PersonViewSet(TenantModelViewSet):
         if category not in Category.values:
             raise ServiceError(_("Unknown category."), field="category")
         queryset = self.filter_queryset(self.get_queryset()).filter(category=category)
-        try:
-            name, content = workbooks.export(queryset, category, file_format)
-        except SpreadsheetError as exc:
-            raise ServiceError(str(exc)) from None
-        from gatehouse.audit.services import record
-
-        record(
-            f"people.{category}.exported",
-            actor=self.actor,
-            enterprise_id=getattr(request.user, "enterprise_id", None),
-            message=name,
-            group_path=getattr(request.user, "group_path", ""),
+        name, content = services.export_persons(
+            queryset, actor=self.actor, category=category, file_format=file_format
         )
-        return _attachment(content, name, file_format)
+        return download(content, name, file_format)
 
     @extend_schema(parameters=[FORMAT_PARAMETER], responses=SPREADSHEET_RESPONSE)
     @action(detail=False, methods=["get"], url_path="import-template")
     def import_template(self, request: Request) -> HttpResponse:
         """The import template ("Personnel_import_template.xls", or xlsx)."""
         file_format = _spreadsheet_format(request)
-        return _attachment(
+        return download(
             workbooks.template(file_format),
             f"{workbooks.TEMPLATE_FILE_NAME}.{file_format}",
             file_format,
