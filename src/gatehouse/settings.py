@@ -119,10 +119,13 @@ INSTALLED_APPS = [
     "gatehouse.tenancy",
     "gatehouse.audit",
     "gatehouse.people",
+    "gatehouse.devices",
+    "gatehouse.drivers.zkpush",
     "gatehouse.console",
 ]
 
 MIDDLEWARE = [
+    "gatehouse.devices.middleware.DeviceEndpointMiddleware",  # /iclock/...: devices only
     "django.middleware.security.SecurityMiddleware",
     "gatehouse.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -7,7 +7,7 @@ Nothing is sent for a write that rolls back: sending is registered with `on_comm
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -24,17 +24,72 @@ PLATFORM_GROUP = "platform"
 
 _QUIET: ContextVar[bool] = ContextVar("gatehouse_events_quiet", default=False)
 
+# In-process subscribers: (name prefix, handler). Handlers run after commit, in the process
+# that made the change; they must be quick (mark work to do, not do it).
+Handler = Callable[[str, int | None, str, dict[str, Any]], None]
+_SUBSCRIBERS: list[tuple[str, Handler]] = []
+# Inside quiet(): what subscribers would have been told, one entry per (handler, enterprise,
+# group path), so a bulk import tells them once per place instead of once per row.
+_COALESCED: ContextVar[dict[tuple[Handler, int | None, str], str] | None] = ContextVar(
+    "gatehouse_events_coalesced", default=None
+)
+
+
+def subscribe(prefix: str, handler: Handler) -> None:
+    """Call `handler(name, enterprise_id, group_path, payload)` after each committed event
+    whose name starts with `prefix` (AppConfig.ready). Inside `quiet()` the handler is called
+    once per enterprise and group path with payload {"bulk": True}."""
+    if (prefix, handler) not in _SUBSCRIBERS:
+        _SUBSCRIBERS.append((prefix, handler))
+
+
+def unsubscribe(prefix: str, handler: Handler) -> None:
+    if (prefix, handler) in _SUBSCRIBERS:
+        _SUBSCRIBERS.remove((prefix, handler))
+
 
 @contextmanager
 def quiet() -> Iterator[None]:
     """Publish nothing inside: bulk work (an import of 10,000 persons) reports through its
     job's progress and result instead of one live event per row. The audit log still gets
-    every entry."""
+    every entry, and subscribers hear once per place that something changed."""
     token = _QUIET.set(True)
+    outer = _COALESCED.get()
+    coalesced: dict[tuple[Handler, int | None, str], str] = {} if outer is None else outer
+    coalesced_token = _COALESCED.set(coalesced)
     try:
         yield
     finally:
+        _COALESCED.reset(coalesced_token)
         _QUIET.reset(token)
+    if outer is None:
+        for (handler, enterprise_id, group_path), name in coalesced.items():
+            _after_commit(handler, name, enterprise_id, group_path, {"bulk": True})
+
+
+def _after_commit(
+    handler: Handler, name: str, enterprise_id: int | None, group_path: str, payload: dict[str, Any]
+) -> None:
+    def call() -> None:
+        try:
+            handler(name, enterprise_id, group_path, payload)
+        except Exception:  # a subscriber's failure must never break a committed write
+            logger.exception("subscriber of %s failed", name)
+
+    transaction.on_commit(call)
+
+
+def _notify_subscribers(
+    name: str, enterprise_id: int | None, group_path: str, payload: dict[str, Any]
+) -> None:
+    coalesced = _COALESCED.get()
+    for prefix, handler in _SUBSCRIBERS:
+        if not name.startswith(prefix):
+            continue
+        if coalesced is not None:
+            coalesced[(handler, enterprise_id, group_path)] = name
+        else:
+            _after_commit(handler, name, enterprise_id, group_path, payload)
 
 
 # Human labels for the console's live feed. The socket translates them into its user's
@@ -90,6 +145,7 @@ def publish(
     """Send `name` to the enterprise's sockets (and the platform's) once the transaction commits.
 
     `group_path` lets consumers drop the event for users outside that group's subtree."""
+    _notify_subscribers(name, enterprise_id, group_path, payload)
     if _QUIET.get():
         return
     message = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import hashlib
 import secrets
 import string
@@ -295,6 +297,11 @@ def move_group(group: Group, *, actor: Actor, parent: Group) -> Group:
     return group
 
 
+# Other apps say why a group cannot go (it still has devices, ...): each returns a message
+# or None. Registered in AppConfig.ready; tenancy cannot import the apps built on it.
+GROUP_DELETE_CHECKS: list[Callable[[Group], str | None]] = []
+
+
 @transaction.atomic
 def delete_group(group: Group, *, actor: Actor) -> None:
     require_visible_group(actor, group)
@@ -304,6 +311,10 @@ def delete_group(group: Group, *, actor: Actor) -> None:
         raise ServiceError(_("Only an empty group can be deleted: it still has sub-groups."))
     if User.objects.filter(group=group).exists():
         raise ServiceError(_("Only an empty group can be deleted: it still has users."))
+    for check in GROUP_DELETE_CHECKS:
+        problem = check(group)
+        if problem:
+            raise ServiceError(problem)
     before = snapshot(group, ("name", "parent"))
     _log("tenancy.group.deleted", group, actor=actor, before=before)
     group.delete()

@@ -1,7 +1,8 @@
-"""Register from device (Smart Pass 4.1.1): the hook the devices app plugs into. Devices do
-not exist yet, so the provider here is a test double standing in for the devices app; what is
-tested is the people side: the button appears only with a provider, only the provider's devices
-are accepted, and the photo a device returns goes through the same face check."""
+"""Register from device (Smart Pass 4.1.1): the hook the devices app plugs into. The provider
+here is a test double standing in for the devices app (whose own provider is tested in
+devices/tests); what is tested is the people side: the button appears only when a provider
+offers devices, only the provider's devices are accepted, and the photo a device returns goes
+through the same face check."""
 
 from __future__ import annotations
 
@@ -41,8 +42,18 @@ def devices() -> Iterator[DevicesDouble]:
     capture.unregister(double)
 
 
-def test_without_devices_the_console_offers_no_register_from_device(
-    make_person: Any, acme: Any
+@pytest.fixture
+def no_provider() -> Iterator[None]:
+    registered = capture.provider()
+    if registered is not None:
+        capture.unregister(registered)
+    yield
+    if registered is not None:
+        capture.register(registered)
+
+
+def test_without_a_provider_the_console_offers_no_register_from_device(
+    make_person: Any, acme: Any, no_provider: None
 ) -> None:
     person = make_person("1001")
     page = login_client("a-admin").get(f"/people/persons/{person.pk}/").content.decode()
@@ -51,6 +62,18 @@ def test_without_devices_the_console_offers_no_register_from_device(
         f"/people/persons/{person.pk}/photo/capture/", {"device": "7"}, follow=True
     )
     assert "No device can take photos here yet." in response.content.decode()
+
+
+def test_without_online_devices_the_console_offers_no_register_from_device(
+    make_person: Any, acme: Any
+) -> None:
+    person = make_person("1001")
+    page = login_client("a-admin").get(f"/people/persons/{person.pk}/").content.decode()
+    assert 'data-testid="capture-form"' not in page
+    response = login_client("a-admin").post(
+        f"/people/persons/{person.pk}/photo/capture/", {"device": "7"}, follow=True
+    )
+    assert "That device is not online or not yours to use." in response.content.decode()
 
 
 def test_register_from_device_asks_the_chosen_device_and_its_photo_is_checked(

@@ -1,0 +1,31 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DevicesConfig(AppConfig):
+    name = "gatehouse.devices"
+    label = "devices"
+    verbose_name = _("Device management")
+
+    def ready(self) -> None:
+        from gatehouse.core import permissions
+
+        permissions.register("devices", _("Devices"), extra={"control": _("Remote operations")})
+
+        from gatehouse.core.events import register_labels, subscribe
+        from gatehouse.devices import sync
+        from gatehouse.devices.events import EVENT_LABELS
+
+        register_labels(EVENT_LABELS)
+        subscribe("people.", sync.person_changed)
+
+        from gatehouse.devices import capture
+        from gatehouse.people import capture as people_capture
+
+        people_capture.register(capture.PROVIDER)
+
+        from gatehouse.devices import selectors
+        from gatehouse.tenancy import services as tenancy_services
+
+        if selectors.group_has_devices not in tenancy_services.GROUP_DELETE_CHECKS:
+            tenancy_services.GROUP_DELETE_CHECKS.append(selectors.group_has_devices)

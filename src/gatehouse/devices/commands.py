@@ -1,0 +1,283 @@
+"""The command queue: every remote operation is a row with an id the device echoes back,
+a state (queued, sent, done, failed, expired, cancelled), attempts and an expiry. Devices
+collect commands when they poll; nothing is ever pushed to a device."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gatehouse.core.actors import Actor
+from gatehouse.core.events import publish
+from gatehouse.devices import drivers
+from gatehouse.devices.models import Device, DeviceCommand
+
+# A sent command that gets no answer within this time goes back to the queue (or fails
+# after its last attempt): the device may have rebooted or lost the reply.
+ANSWER_TIMEOUT = timedelta(seconds=90)
+# Return code meaning "accepted, the final result follows" (sub-devices).
+RESULT_FOLLOWS = -5000
+
+OPERATION_LABELS: dict[str, Promise] = {
+    "user.put": gettext_lazy("Send persons"),
+    "user.remove": gettext_lazy("Remove persons"),
+    "authorization.put": gettext_lazy("Send access rights"),
+    "authorization.remove": gettext_lazy("Remove access rights"),
+    "timezone.put": gettext_lazy("Send time zones"),
+    "timezone.remove": gettext_lazy("Remove time zones"),
+    "face.put": gettext_lazy("Send face photos"),
+    "face.remove": gettext_lazy("Remove face photos"),
+    "biodata.put": gettext_lazy("Send biometric templates"),
+    "biodata.remove": gettext_lazy("Remove biometric templates"),
+    "parameters.set": gettext_lazy("Set parameters"),
+    "parameters.get": gettext_lazy("Read parameters"),
+    "time.sync": gettext_lazy("Synchronize time"),
+    "device.reboot": gettext_lazy("Restart"),
+    "device.clear_data": gettext_lazy("Reset (clear data)"),
+    "device.clear_records": gettext_lazy("Clear records"),
+    "device.refresh": gettext_lazy("Refresh device information"),
+    "door.open": gettext_lazy("Open door remotely"),
+    "door.close": gettext_lazy("Close door"),
+    "door.hold_open": gettext_lazy("Keep door open"),
+    "alarm.cancel": gettext_lazy("Cancel alarm"),
+    "firmware.upgrade": gettext_lazy("Client upgrade"),
+    "face.capture": gettext_lazy("Register face on device"),
+    "records.query": gettext_lazy("Fetch stored records"),
+    "records.count": gettext_lazy("Count stored records"),
+}
+
+# How long an unsent command stays useful. A door opened two hours late is worse than one
+# that never opened; a person's record is needed whenever the device comes back.
+EXPIRY: dict[str, timedelta] = {
+    "door.open": timedelta(minutes=1),
+    "door.close": timedelta(minutes=1),
+    "door.hold_open": timedelta(minutes=1),
+    "alarm.cancel": timedelta(minutes=5),
+    "device.reboot": timedelta(hours=1),
+    "time.sync": timedelta(hours=1),
+    "face.capture": timedelta(minutes=5),
+}
+
+
+def operation_label(operation: str) -> str:
+    label = OPERATION_LABELS.get(operation)
+    return str(label) if label is not None else operation
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    operation: str
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+    summary: str = ""
+    is_sync: bool = False
+
+
+def _reserve_ids(device: Device, count: int) -> list[str]:
+    """Command ids unique per device (the protocol allows 16 letters or digits)."""
+    Device.objects.filter(pk=device.pk).update(next_command_number=F("next_command_number") + count)
+    end: int = Device.objects.values_list("next_command_number", flat=True).get(pk=device.pk)
+    return [str(number) for number in range(end - count, end)]
+
+
+def queue_many(
+    device: Device, specs: Sequence[CommandSpec], *, actor: Actor
+) -> list[DeviceCommand]:
+    """Queue commands in order (the device runs them first in, first out)."""
+    if not specs:
+        return []
+    if device.enterprise_id is None:
+        raise ValueError("a pending device gets no commands")
+    now = timezone.now()
+    ids = _reserve_ids(device, len(specs))
+    commands = [
+        DeviceCommand(
+            enterprise_id=device.enterprise_id,
+            device=device,
+            command_id=command_id,
+            operation=spec.operation,
+            arguments=dict(spec.arguments),
+            summary=(spec.summary or operation_label(spec.operation))[:255],
+            created_at=now,
+            expires_at=now + EXPIRY[spec.operation] if spec.operation in EXPIRY else None,
+            actor=actor.label[:150],
+            is_sync=spec.is_sync,
+        )
+        for command_id, spec in zip(ids, specs, strict=True)
+    ]
+    created = DeviceCommand.objects.bulk_create(commands)
+    if not all(command.pk for command in created):  # SQLite before 3.35 gives no ids back
+        by_id = {
+            c.command_id: c for c in DeviceCommand.objects.filter(device=device, command_id__in=ids)
+        }
+        created = [by_id[command_id] for command_id in ids]
+    return created
+
+
+def queue(
+    device: Device,
+    operation: str,
+    arguments: Mapping[str, Any] | None = None,
+    *,
+    actor: Actor,
+    summary: str = "",
+) -> DeviceCommand:
+    return queue_many(device, [CommandSpec(operation, arguments or {}, summary)], actor=actor)[0]
+
+
+def _finish(command: DeviceCommand, state: str, *, code: int | None, message: str) -> None:
+    command.state = state
+    command.return_code = code
+    command.finished_at = timezone.now()
+    command.result = {**command.result, "message": message}
+    command.save(update_fields=["state", "return_code", "finished_at", "result"])
+    from gatehouse.devices import sync
+
+    sync.command_finished(command)
+    if not command.is_sync:
+        publish(
+            f"devices.command.{state}",
+            enterprise_id=command.enterprise_id,
+            group_path=command.device.group.path if command.device.group else "",
+            payload={
+                "device_id": command.device_id,
+                "command": command.command_id,
+                "operation": command.operation,
+                "return_code": code,
+                "message": message,
+            },
+        )
+
+
+def expire_overdue(device: Device, now: Any = None) -> int:
+    """Expire queued commands past their expiry; re-queue or fail sent ones nobody answered."""
+    now = now or timezone.now()
+    count = 0
+    stale = DeviceCommand.objects.filter(device=device).filter(
+        Q(state=DeviceCommand.State.QUEUED, expires_at__lt=now)
+        | Q(state=DeviceCommand.State.SENT, sent_at__lt=now - ANSWER_TIMEOUT)
+    )
+    for command in stale.select_related("device__group"):
+        count += 1
+        if command.state == DeviceCommand.State.QUEUED:
+            _finish(
+                command,
+                DeviceCommand.State.EXPIRED,
+                code=None,
+                message=_("The device did not collect the command in time."),
+            )
+        elif command.attempts < command.max_attempts and (
+            command.expires_at is None or command.expires_at > now
+        ):
+            command.state = DeviceCommand.State.QUEUED
+            command.save(update_fields=["state"])
+        else:
+            _finish(
+                command,
+                DeviceCommand.State.FAILED,
+                code=None,
+                message=_("The device did not answer."),
+            )
+    return count
+
+
+def collect(
+    device: Device,
+    *,
+    budget_bytes: int,
+    max_commands: int,
+    load_photo: Callable[[int], bytes],
+) -> list[tuple[DeviceCommand, str]]:
+    """The commands to hand out on this poll, rendered, marked sent. Stops before the byte
+    budget (the device's largest accepted reply) but always hands out at least one."""
+    driver = drivers.for_device(device)
+    expire_overdue(device)
+    handed: list[tuple[DeviceCommand, str]] = []
+    used = 0
+    now = timezone.now()
+    queued = DeviceCommand.objects.filter(device=device, state=DeviceCommand.State.QUEUED)
+    for command in queued.order_by("id").select_related("device__group")[:max_commands]:
+        command.device = device
+        try:
+            text = driver.render(device, command, load_photo)
+        except (ValueError, LookupError) as exc:
+            _finish(command, DeviceCommand.State.FAILED, code=None, message=str(exc))
+            continue
+        size = len(text.encode()) + 24
+        if handed and used + size > budget_bytes:
+            break
+        used += size
+        handed.append((command, text))
+    if handed:
+        DeviceCommand.objects.filter(pk__in=[command.pk for command, _text in handed]).update(
+            state=DeviceCommand.State.SENT, sent_at=now, attempts=F("attempts") + 1
+        )
+    return handed
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    command_id: str
+    return_code: int
+    details: Mapping[str, str] = field(default_factory=dict)
+
+
+def record_results(device: Device, results: Iterable[CommandResult]) -> int:
+    """Apply the device's answers. Unknown ids (a command from before a database restore,
+    a duplicate answer) are ignored; the device only needs its `OK`."""
+    driver = drivers.for_device(device)
+    applied = 0
+    for result in results:
+        with transaction.atomic():
+            command = (
+                DeviceCommand.objects.select_for_update()
+                .select_related("device__group")
+                .filter(device=device, command_id=result.command_id)
+                .first()
+            )
+            if command is None or command.state not in DeviceCommand.OPEN_STATES:
+                continue
+            if result.details:
+                command.result = {**command.result, **result.details}
+            if result.return_code == RESULT_FOLLOWS:
+                command.save(update_fields=["result"])
+                continue
+            ok = result.return_code >= 0
+            _finish(
+                command,
+                DeviceCommand.State.DONE if ok else DeviceCommand.State.FAILED,
+                code=result.return_code,
+                message="" if ok else driver.return_message(device, result.return_code),
+            )
+            applied += 1
+    return applied
+
+
+def cancel(command: DeviceCommand, *, actor: Actor) -> None:
+    """Withdraw a command the device has not collected yet."""
+    if command.state != DeviceCommand.State.QUEUED:
+        raise ValueError("only a queued command can be cancelled")
+    _finish(
+        command,
+        DeviceCommand.State.CANCELLED,
+        code=None,
+        message=_("Cancelled by %(actor)s.") % {"actor": actor.label},
+    )
+
+
+def retry(command: DeviceCommand) -> DeviceCommand:
+    """Queue a failed or expired command again as a new command (a new id: the device may
+    remember the old one)."""
+    return queue_many(
+        command.device,
+        [CommandSpec(command.operation, command.arguments, command.summary, command.is_sync)],
+        actor=Actor.system(command.actor or "system"),
+    )[0]

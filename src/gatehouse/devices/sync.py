@@ -1,0 +1,435 @@
+"""Desired-state sync (DESIGN rule 6): what a device should hold is computed from the
+database, diffed against what it confirmed (`Holding` rows) and only the difference is
+queued, in the order devices need (time zones, then persons, then their access rights, then
+credentials; removals the other way round). Re-running it queues nothing new.
+
+Until the access module adds grants, a device holds everyone (employees and visitors) of
+its user group and the groups below it, allowed through all its doors at all times."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gatehouse.core.actors import Actor
+from gatehouse.devices import commands, drivers
+from gatehouse.devices.commands import CommandSpec
+from gatehouse.devices.models import Device, DeviceCommand, Enrolment, Holding, SyncRequest
+from gatehouse.people.models import Category, Person
+
+# Order in which a device must receive items; removals run in reverse.
+KIND_ORDER = ("timezone", "user", "authorization", "face", "biodata")
+ALL_DAY_TIMEZONE = 1
+SYNC_ACTOR = Actor.system("sync")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str
+    key: str
+    record: Mapping[str, Any]
+    person_id: int | None = None
+
+    @property
+    def digest(self) -> str:
+        text = json.dumps(self.record, sort_keys=True, default=str)
+        return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def synced_persons(device: Device) -> QuerySet[Person]:
+    """Who the device should know (until access grants: everyone in its group subtree)."""
+    if device.enterprise_id is None or device.group is None:
+        return Person.objects.none()
+    return Person.objects.filter(
+        enterprise_id=device.enterprise_id,
+        group__path__startswith=device.group.path,
+        category__in=(Category.EMPLOYEE, Category.VISITOR),
+    )
+
+
+def _photo_hash(person: Person) -> str:
+    return person.photo.sha256 if person.photo is not None else ""
+
+
+def _person_items(person: Person, kinds: frozenset[str], doors: int) -> list[Item]:
+    pin = person.personnel_id
+    items = [
+        Item(
+            "user",
+            pin,
+            {
+                "pin": pin,
+                "name": person.full_name,
+                "card": person.card_number,
+                "password": person.device_pin,
+                "start": person.valid_from.isoformat() if person.valid_from else None,
+                "end": person.valid_until.isoformat() if person.valid_until else None,
+                "disabled": not person.is_enabled,
+            },
+            person.pk,
+        )
+    ]
+    if "authorization" in kinds:
+        items.append(
+            Item(
+                "authorization",
+                pin,
+                {
+                    "pin": pin,
+                    "timezone": ALL_DAY_TIMEZONE,
+                    "doors": list(range(1, max(doors, 1) + 1)),
+                },
+                person.pk,
+            )
+        )
+    if "face" in kinds and person.photo_id is not None:
+        items.append(
+            Item(
+                "face",
+                pin,
+                {"pin": pin, "photo_id": person.photo_id, "sha256": _photo_hash(person)},
+                person.pk,
+            )
+        )
+    return items
+
+
+def desired_items(
+    device: Device, person_ids: Iterable[int] | None = None
+) -> dict[tuple[str, str], Item]:
+    capabilities = drivers.for_device(device).capabilities(device)
+    kinds = capabilities.item_kinds
+    items: dict[tuple[str, str], Item] = {}
+    if person_ids is None and "timezone" in kinds:
+        items["timezone", str(ALL_DAY_TIMEZONE)] = Item(
+            "timezone", str(ALL_DAY_TIMEZONE), {"id": ALL_DAY_TIMEZONE, "all_day": True}
+        )
+    persons = synced_persons(device).select_related("photo")
+    if person_ids is not None:
+        persons = persons.filter(pk__in=list(person_ids))
+    by_pin: dict[str, Person] = {}
+    for person in persons.iterator(chunk_size=2000):
+        by_pin[person.personnel_id.casefold()] = person
+        for item in _person_items(person, kinds, capabilities.doors):
+            items[item.kind, item.key] = item
+    if "biodata" in kinds and by_pin:
+        templates = Enrolment.objects.filter(
+            enterprise_id=device.enterprise_id,
+            kind="biodata",
+            person_id__in=[p.pk for p in by_pin.values()],
+        ).exclude(device=device)
+        for enrolment in templates.order_by("received_at"):
+            key = f"{enrolment.pin}:{enrolment.bio_type}:{enrolment.number}:{enrolment.index}"
+            record = {
+                **enrolment.record,
+                "template": enrolment.template,
+                "pin": enrolment.pin,
+                "bio_type": enrolment.bio_type,
+                "number": enrolment.number,
+                "index": enrolment.index,
+            }
+            items["biodata", key] = Item("biodata", key, record, enrolment.person_id)
+    return items
+
+
+def _holdings(device: Device, person_ids: list[int] | None) -> QuerySet[Holding]:
+    holdings = Holding.objects.filter(device=device)
+    if person_ids is not None:
+        # the persons asked about, plus rows whose person was deleted meanwhile
+        holdings = holdings.filter(Q(person_id__in=person_ids) | Q(person__isnull=True)).exclude(
+            kind="timezone"
+        )
+    return holdings
+
+
+def _batches(rows: list[T], limit: int) -> Iterable[list[T]]:
+    size = max(limit, 1)
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+@dataclass
+class _Plan:
+    """What a reconcile will do: items to send (by kind), items the device cannot take
+    (with the reason), holdings to take back (by kind)."""
+
+    put: dict[str, list[Item]] = field(default_factory=dict)
+    refused: list[tuple[Item, str]] = field(default_factory=list)
+    remove: dict[str, list[Holding]] = field(default_factory=dict)
+    forget: list[int] = field(default_factory=list)
+
+
+def _plan(
+    device: Device, desired: dict[tuple[str, str], Item], current: dict[tuple[str, str], Holding]
+) -> _Plan:
+    driver = drivers.for_device(device)
+    plan = _Plan()
+    for pair, item in desired.items():
+        holding = current.get(pair)
+        if (
+            holding is not None
+            and holding.digest == item.digest
+            and holding.state != Holding.State.REMOVING
+        ):
+            continue  # on the device, on its way, or failed (waits for a re-push)
+        problem = driver.item_problem(device, item.kind, item.record)
+        if problem:
+            plan.refused.append((item, problem))
+        else:
+            plan.put.setdefault(item.kind, []).append(item)
+    for pair, holding in current.items():
+        if pair in desired or holding.state == Holding.State.REMOVING:
+            continue
+        if holding.state == Holding.State.FAILED and holding.command_id is None:
+            plan.forget.append(holding.pk)  # never reached the device: nothing to take back
+        else:
+            plan.remove.setdefault(holding.kind, []).append(holding)
+    return plan
+
+
+@transaction.atomic
+def reconcile(device: Device, person_ids: Iterable[int] | None = None) -> int:
+    """Queue what the device lacks and the removal of what it should no longer hold.
+    Returns the number of commands queued. `person_ids` limits the work to those persons
+    (a change to one person costs one person's diff, not the whole group's)."""
+    if device.enterprise_id is None:
+        return 0
+    driver = drivers.for_device(device)
+    ids = None if person_ids is None else list(person_ids)
+    current = {(h.kind, h.key): h for h in _holdings(device, ids)}
+    plan = _plan(device, desired_items(device, ids), current)
+    Holding.objects.filter(pk__in=plan.forget).delete()
+
+    specs: list[CommandSpec] = []
+    removals: list[list[Holding]] = []
+    for kind in reversed(KIND_ORDER):
+        for holdings in _batches(
+            plan.remove.get(kind, []), driver.batch_limit(device, f"{kind}.remove")
+        ):
+            specs.append(
+                CommandSpec(f"{kind}.remove", {"keys": [h.key for h in holdings]}, is_sync=True)
+            )
+            removals.append(holdings)
+    puts: list[list[Item]] = []
+    for kind in KIND_ORDER:
+        for items in _batches(plan.put.get(kind, []), driver.batch_limit(device, f"{kind}.put")):
+            specs.append(
+                CommandSpec(
+                    f"{kind}.put", {"records": [dict(i.record) for i in items]}, is_sync=True
+                )
+            )
+            puts.append(items)
+    queued = commands.queue_many(device, specs, actor=SYNC_ACTOR)
+
+    now = timezone.now()
+    changed: list[Holding] = []
+    for command, holdings in zip(queued, removals, strict=False):
+        for holding in holdings:
+            holding.state, holding.command, holding.updated_at = (
+                Holding.State.REMOVING,
+                command,
+                now,
+            )
+            changed.append(holding)
+    writer = _HoldingWriter(device, current, now)
+    for command, items in zip(queued[len(removals) :], puts, strict=True):
+        for item in items:
+            writer.set(item, Holding.State.PENDING, command, "")
+    for item, problem in plan.refused:
+        writer.set(item, Holding.State.FAILED, None, problem)
+    writer.write(changed)
+    return len(queued)
+
+
+class _HoldingWriter:
+    """Collects holding rows to insert or update, then writes them in bulk (a first sync of
+    10,000 persons is 30,000 rows per device)."""
+
+    def __init__(self, device: Device, current: dict[tuple[str, str], Holding], now: Any) -> None:
+        self.device, self.current, self.now = device, current, now
+        self.new: list[Holding] = []
+        self.updated: list[Holding] = []
+
+    def set(self, item: Item, state: str, command: DeviceCommand | None, reason: str) -> None:
+        holding = self.current.get((item.kind, item.key))
+        if holding is None:
+            holding = Holding(
+                enterprise_id=self.device.enterprise_id or 0,
+                device=self.device,
+                kind=item.kind,
+                key=item.key,
+            )
+            self.new.append(holding)
+        else:
+            self.updated.append(holding)
+        holding.person_id = item.person_id
+        holding.digest = item.digest
+        holding.state = state
+        holding.command = command
+        holding.reason = reason[:255]
+        holding.updated_at = self.now
+
+    def write(self, changed: list[Holding]) -> None:
+        Holding.objects.bulk_create(self.new, batch_size=2000)
+        fields = ["person", "digest", "state", "command", "reason", "updated_at"]
+        Holding.objects.bulk_update([*self.updated, *changed], fields, batch_size=2000)
+
+
+def command_finished(command: DeviceCommand) -> None:
+    """Move the command's holdings on: confirmed, removed, or failed with the reason. A
+    failed batch is split into single records so the failure table names the culprit."""
+    if not command.is_sync:
+        return
+    holdings = list(Holding.objects.filter(command=command))
+    if not holdings:
+        return
+    now = timezone.now()
+    removing = command.operation.endswith(".remove")
+    if command.state == DeviceCommand.State.DONE:
+        if removing:
+            Holding.objects.filter(pk__in=[h.pk for h in holdings]).delete()
+        else:
+            Holding.objects.filter(pk__in=[h.pk for h in holdings]).update(
+                state=Holding.State.CONFIRMED, reason="", updated_at=now
+            )
+        return
+    message = str(command.result.get("message", "")) or _("The device refused the command.")
+    records = command.arguments.get("records") or command.arguments.get("keys") or []
+    if len(records) > 1 and command.return_code is not None:
+        _split(command, holdings, records)
+        return
+    Holding.objects.filter(pk__in=[h.pk for h in holdings]).update(
+        state=Holding.State.FAILED, reason=message[:255], updated_at=now
+    )
+
+
+def _split(command: DeviceCommand, holdings: list[Holding], records: list[Any]) -> None:
+    kind = command.operation.rsplit(".", 1)[0]
+    by_key = {h.key: h for h in holdings}
+    specs: list[CommandSpec] = []
+    keys: list[str] = []
+    for record in records:
+        key = record if isinstance(record, str) else _record_key(kind, record)
+        if key not in by_key:
+            continue
+        argument = {"keys": [key]} if isinstance(record, str) else {"records": [record]}
+        specs.append(CommandSpec(command.operation, argument, is_sync=True))
+        keys.append(key)
+    singles = commands.queue_many(command.device, specs, actor=SYNC_ACTOR)
+    for key, single in zip(keys, singles, strict=True):
+        Holding.objects.filter(pk=by_key[key].pk).update(command=single)
+
+
+def _record_key(kind: str, record: Mapping[str, Any]) -> str:
+    if kind == "timezone":
+        return str(record["id"])
+    if kind == "biodata":
+        return f"{record['pin']}:{record['bio_type']}:{record['number']}:{record['index']}"
+    return str(record["pin"])
+
+
+@transaction.atomic
+def repush_failures(device: Device) -> int:
+    """Send every failed item again (5.2.1: fix the cause, then re-push)."""
+    failed = Holding.objects.filter(device=device, state=Holding.State.FAILED)
+    failed.update(digest="")
+    return reconcile(device)
+
+
+def request(device_ids: Iterable[int], person_ids: Iterable[int] | None) -> None:
+    """Ask for a reconcile at each device's next poll (None: of everyone)."""
+    rows = [
+        SyncRequest(device_id=device_id, person_id=person_id)
+        for device_id in device_ids
+        for person_id in ([None] if person_ids is None else person_ids)
+    ]
+    SyncRequest.objects.bulk_create(rows)
+
+
+def take_requests(device: Device) -> tuple[bool, set[int]]:
+    """The pending requests of a device, removed: (everyone?, person ids)."""
+    rows = list(SyncRequest.objects.filter(device=device).values_list("pk", "person_id"))
+    if not rows:
+        return False, set()
+    SyncRequest.objects.filter(pk__in=[pk for pk, _p in rows]).delete()
+    person_ids = {person_id for _pk, person_id in rows if person_id is not None}
+    return any(person_id is None for _pk, person_id in rows), person_ids
+
+
+def run_requested(device: Device) -> int:
+    """Called at a poll: reconcile what changed since the last one."""
+    everyone, person_ids = take_requests(device)
+    if everyone:
+        return reconcile(device)
+    if person_ids:
+        return reconcile(device, person_ids)
+    return 0
+
+
+def progress(device: Device) -> dict[str, int]:
+    """Per device (5.2.1): items on the device, on their way, failed, and the total."""
+    counts = dict.fromkeys(Holding.State.values, 0)
+    for state, count in _count_by_state(device):
+        counts[state] = count
+    total = sum(
+        counts[s] for s in (Holding.State.CONFIRMED, Holding.State.PENDING, Holding.State.FAILED)
+    )
+    return {
+        "total": total,
+        "done": counts[Holding.State.CONFIRMED],
+        "pending": counts[Holding.State.PENDING] + counts[Holding.State.REMOVING],
+        "failed": counts[Holding.State.FAILED],
+    }
+
+
+def _count_by_state(device: Device) -> list[tuple[str, int]]:
+    from django.db.models import Count
+
+    return list(
+        Holding.objects.filter(device=device)
+        .values_list("state")
+        .annotate(count=Count("pk"))
+        .values_list("state", "count")
+    )
+
+
+def _ancestor_paths(group_path: str) -> list[str]:
+    """ "/1/4/9/" -> ["/1/", "/1/4/", "/1/4/9/"]: the groups whose devices hold a person there."""
+    parts = [part for part in group_path.split("/") if part]
+    return ["/" + "/".join(parts[: depth + 1]) + "/" for depth in range(len(parts))]
+
+
+def person_changed(
+    name: str, enterprise_id: int | None, group_path: str, payload: dict[str, Any]
+) -> None:
+    """Subscriber of `people.*` events: ask the devices that hold (or should hold) the person
+    for a reconcile at their next poll. Whole-group when the change was bulk or a deletion."""
+    from gatehouse.core.scoping import platform_scope
+
+    if enterprise_id is None or name.split(".")[1] not in {"employee", "visitor", "blacklist"}:
+        return
+    raw_id = str(payload.get("object_id") or "")
+    person_id = int(raw_id) if raw_id.isdigit() else None
+    with platform_scope():
+        device_ids = set(
+            Device.objects.filter(
+                enterprise_id=enterprise_id, group__path__in=_ancestor_paths(group_path)
+            ).values_list("pk", flat=True)
+        )
+        if person_id is not None:  # devices of the person's former group (a move, a new category)
+            device_ids |= set(
+                Holding.objects.filter(person_id=person_id).values_list("device_id", flat=True)
+            )
+        if not device_ids:
+            return
+        whole = payload.get("bulk") or name.endswith(".deleted") or person_id is None
+        request(sorted(device_ids), None if whole else [person_id])  # type: ignore[list-item]

@@ -1,0 +1,123 @@
+"""The /iclock endpoints against raw requests shaped like the reference's example exchanges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from gatehouse.core.scoping import platform_scope, tenant_scope
+from gatehouse.devices.models import Device, DeviceCommand, DeviceEvent
+from gatehouse.drivers.zkpush.tests.conftest import ACC_REGISTRY
+
+pytestmark = pytest.mark.django_db
+
+
+def _device(sn: str) -> Device:
+    with platform_scope():
+        return Device.objects.get(serial_number=sn)
+
+
+def test_unknown_device_is_recorded_pending_and_gets_nothing(device_client: Any, cast: Any) -> None:
+    client = device_client("NEW0001")
+    handshake = client.get("cdata", options="all", pushver="3.1.2", DeviceType="acc")
+    assert handshake.status_code == 200
+    assert handshake.content == b"OK"
+    assert handshake["Content-Type"].startswith("text/plain")
+    assert "Date" in handshake
+    refused = client.post("registry", ACC_REGISTRY)
+    assert refused.status_code == 406
+    upload = client.post(
+        "cdata", "time=2025-01-10 09:12:44\tpin=1\tevent=0\tindex=1", table="rtlog"
+    )
+    assert upload.status_code == 403  # not OK: the device keeps its records
+    assert client.get("getrequest").content == b"OK"
+    device = _device("NEW0001")
+    assert device.is_pending
+    assert device.dialect == "acc"
+    assert device.model == "SpeedFace-V5L"
+    assert device.capabilities["faces"] is True
+
+
+def test_approved_acc_device_registers_and_gets_registry_block(acc_device: Any) -> None:
+    response = acc_device.post("registry", ACC_REGISTRY)
+    assert response.content.decode().startswith("RegistryCode=")
+    code = response.content.decode().split("=", 1)[1]
+    handshake = acc_device.get(
+        "cdata", options="all", pushver="3.1.2", DeviceType="acc"
+    ).content.decode()
+    lines = handshake.split("\n")
+    assert lines[0] == "registry=ok"
+    assert f"RegistryCode={code}" in lines
+    assert "TransTables=User Transaction" in lines
+    push = acc_device.post("push", "").content.decode()
+    assert "RequestDelay=2" in push.split("\n")
+
+
+@pytest.mark.parametrize("suffix", ["", ".aspx", "/", ".aspx/"])
+def test_path_variants_reach_the_same_endpoint(device_client: Any, cast: Any, suffix: str) -> None:
+    client = device_client("VARIANT1")
+    response = client.client.get(f"/iclock/cdata{suffix}", {"SN": "VARIANT1", "options": "all"})
+    assert response.status_code == 200
+    assert response.content == b"OK"
+
+
+def test_rtlog_is_stored_once_and_acknowledged(acc_device: Any, cast: Any) -> None:
+    line = (
+        "time=2025-01-10 09:12:44\tpin=445966\tcardno=0\teventaddr=1\tevent=0\tinoutstatus=0"
+        "\tverifytype=15\tindex=40\tsitecode=0\tlinkid=0\tmaskflag=1\ttemperature=36.6"
+        "\tconvtemperature=0\r\n"
+    )
+    for _attempt in range(2):  # the device re-sends on any doubt
+        response = acc_device.post("cdata", line, table="rtlog")
+        assert response.content == b"OK"
+    with tenant_scope(cast.enterprise_a.pk):
+        events = list(DeviceEvent.objects.all())
+    assert len(events) == 1
+    assert events[0].pin == "445966"
+    assert events[0].temperature == 36.6
+    assert events[0].mask is True
+    assert events[0].verify_mode == 15
+
+
+def test_door_state_rows_in_rtlog_update_the_device(acc_device: Any) -> None:
+    acc_device.post(
+        "cdata",
+        "time=2025-01-10 09:12:44\tsensor=02\trelay=00\talarm=0100000000000000\tdoor=01",
+        table="rtlog",
+    )
+    assert _device(acc_device.sn).door_states["sensor"] == "02"
+
+
+def test_bad_body_gets_400_not_500(acc_device: Any) -> None:
+    response = acc_device.post("cdata", "this is not a record", table="rtlog")
+    assert response.status_code == 400
+    assert b"bad request" in response.content
+
+
+def test_oversized_body_is_refused(acc_device: Any) -> None:
+    response = acc_device.post("cdata", "x" * (5 * 1024 * 1024), table="rtlog")
+    assert response.status_code == 413
+
+
+def test_commands_are_collected_and_results_recorded(acc_device: Any, cast: Any) -> None:
+    from gatehouse.core.actors import Actor
+    from gatehouse.devices import services
+
+    device = _device(acc_device.sn)
+    with tenant_scope(cast.enterprise_a.pk):
+        services.run_operation(
+            [device], "door.open", {"door": 1, "seconds": 5}, actor=Actor.for_user(cast.a_admin)
+        )
+    reply = acc_device.get("getrequest").content.decode()
+    command_line = [line for line in reply.split("\n") if "CONTROL DEVICE" in line]
+    assert command_line == [f"C:{command_line[0].split(':')[1]}:CONTROL DEVICE 01010105"]
+    command_id = command_line[0].split(":")[1]
+    assert (
+        acc_device.post("devicecmd", f"ID={command_id}&Return=0&CMD=CONTROL DEVICE").content
+        == b"OK"
+    )
+    with tenant_scope(cast.enterprise_a.pk):
+        command = DeviceCommand.objects.get(command_id=command_id)
+    assert command.state == DeviceCommand.State.DONE
+    assert command.return_code == 0

@@ -1,0 +1,163 @@
+"""Desired-state sync seen from the device: what a poll hands out after persons change, and
+what the device's answers do to the failure table."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from gatehouse.core.actors import Actor
+from gatehouse.core.scoping import platform_scope, tenant_scope
+from gatehouse.devices import sync
+from gatehouse.devices.models import Device, Holding
+
+pytestmark = pytest.mark.django_db
+COMMAND = re.compile(r"^C:([A-Za-z0-9]+):(.*)$")
+
+
+def _poll(client: Any) -> list[tuple[str, str]]:
+    """One poll; returns (id, text) per command (multi-record bodies joined by LF)."""
+    text = client.get("getrequest").content.decode()
+    commands: list[tuple[str, str]] = []
+    for line in text.split("\n"):
+        match = COMMAND.match(line)
+        if match:
+            commands.append((match.group(1), match.group(2)))
+        elif commands and line:
+            commands[-1] = (commands[-1][0], commands[-1][1] + "\n" + line)
+    return commands
+
+
+def _answer(client: Any, commands: list[tuple[str, str]], code: int = 0) -> None:
+    body = "\n".join(
+        f"ID={cid}&Return={code}&CMD={' '.join(text.split()[:2])}" for cid, text in commands
+    )
+    assert client.post("devicecmd", body).content == b"OK"
+
+
+def _device(sn: str) -> Device:
+    with platform_scope():
+        return Device.objects.select_related("group").get(serial_number=sn)
+
+
+@pytest.fixture
+def people(cast: Any) -> Any:
+    from gatehouse.people import services
+    from gatehouse.tenancy.models import Group
+
+    actor = Actor.for_user(cast.a_admin)
+
+    def make(pid: str, **values: Any) -> Any:
+        with tenant_scope(cast.enterprise_a.pk):
+            group = values.pop("group", None) or Group.objects.get(pk=cast.a_admin.group_id)
+            return services.create_person(
+                actor=actor, personnel_id=pid, first_name=f"P{pid}", group=group, **values
+            )
+
+    return make
+
+
+def test_first_sync_sends_timezone_then_users_then_rights(
+    acc_device: Any, people: Any, cast: Any
+) -> None:
+    people("1001", card_number="123456")
+    people("1002")
+    commands = _poll(acc_device)
+    texts = [text for _cid, text in commands]
+    assert texts[0].startswith("DATA UPDATE timezone TimezoneId=1\t")
+    assert texts[1].startswith("DATA UPDATE user ")
+    assert "Pin=1001" in texts[1]
+    assert "Pin=1002" in texts[1]
+    assert "CardNo=123456" in texts[1]
+    assert texts[2].startswith("DATA UPDATE userauthorize ")
+    assert "AuthorizeDoorId=1" in texts[2]
+    _answer(acc_device, commands)
+    device = _device(acc_device.sn)
+    with tenant_scope(cast.enterprise_a.pk):
+        assert sync.progress(device) == {"total": 5, "done": 5, "pending": 0, "failed": 0}
+        # re-running changes nothing
+        assert sync.reconcile(device) == 0
+    assert _poll(acc_device) == []
+
+
+def test_one_changed_person_reaches_the_device_at_the_next_poll(
+    acc_device: Any, people: Any, cast: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from gatehouse.people import services
+
+    person = people("1001")
+    people("1002")
+    _answer(acc_device, _poll(acc_device))
+    with tenant_scope(cast.enterprise_a.pk), django_capture_on_commit_callbacks(execute=True):
+        services.update_person(person, actor=Actor.for_user(cast.a_admin), first_name="Renamed")
+    commands = _poll(acc_device)
+    assert len(commands) == 1
+    assert "Name=Renamed" in commands[0][1]
+    assert "Pin=1002" not in commands[0][1]
+
+
+def test_deleted_person_is_removed_in_reverse_order(
+    acc_device: Any, people: Any, cast: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from gatehouse.people import services
+
+    person = people("1001")
+    _answer(acc_device, _poll(acc_device))
+    with tenant_scope(cast.enterprise_a.pk), django_capture_on_commit_callbacks(execute=True):
+        services.delete_person(person, actor=Actor.for_user(cast.a_admin))
+    texts = [text for _cid, text in _poll(acc_device)]
+    assert texts == ["DATA DELETE userauthorize Pin=1001", "DATA DELETE user Pin=1001"]
+
+
+def test_refused_batch_is_split_and_failures_are_named(
+    acc_device: Any, people: Any, cast: Any
+) -> None:
+    people("1001")
+    people("1002")
+    commands = _poll(acc_device)
+    user_batch = [c for c in commands if c[1].startswith("DATA UPDATE user ")]
+    _answer(acc_device, [c for c in commands if c not in user_batch])
+    _answer(acc_device, user_batch, code=-18)  # no space
+    singles = _poll(acc_device)
+    assert [text.split("\t")[1] for _cid, text in singles] == ["Pin=1001", "Pin=1002"]
+    _answer(acc_device, singles[:1])
+    _answer(acc_device, singles[1:], code=-18)
+    device = _device(acc_device.sn)
+    with tenant_scope(cast.enterprise_a.pk):
+        failed = list(Holding.objects.filter(device=device, state=Holding.State.FAILED))
+        assert [(h.kind, h.key) for h in failed] == [("user", "1002")]
+        assert "-18" in failed[0].reason
+        assert sync.repush_failures(device) == 1
+    assert "Pin=1002" in _poll(acc_device)[0][1]
+
+
+def test_non_numeric_personnel_id_fails_without_a_command(
+    acc_device: Any, people: Any, cast: Any
+) -> None:
+    people("AB12")
+    texts = [text for _cid, text in _poll(acc_device)]
+    assert not any("AB12" in text for text in texts)
+    device = _device(acc_device.sn)
+    with tenant_scope(cast.enterprise_a.pk):
+        failure = Holding.objects.get(device=device, key="AB12", kind="user")
+    assert failure.state == Holding.State.FAILED
+    assert "not a number" in failure.reason
+
+
+def test_persons_of_a_sibling_group_are_not_synced(
+    device_client: Any, approve: Any, people: Any, cast: Any
+) -> None:
+    from gatehouse.drivers.zkpush.tests.conftest import ACC_REGISTRY
+
+    client = device_client("BRANCH01")
+    client.get("cdata", options="all", pushver="3.1.2", DeviceType="acc")
+    client.post("registry", ACC_REGISTRY)
+    with platform_scope():
+        approve("BRANCH01", group=cast.a_sub_group)
+    people("2001", group=cast.a_sub_group)
+    people("3001", group=cast.a_sibling_group)
+    texts = "\n".join(text for _cid, text in _poll(client))
+    assert "Pin=2001" in texts
+    assert "Pin=3001" not in texts
