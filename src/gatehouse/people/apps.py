@@ -33,3 +33,9 @@ class PeopleConfig(AppConfig):
         from gatehouse.people.events import EVENT_LABELS
 
         register_labels(EVENT_LABELS)
+
+        from gatehouse.people.services import remove_enterprise_people
+        from gatehouse.tenancy.services import ENTERPRISE_DELETE_STEPS
+
+        if remove_enterprise_people not in ENTERPRISE_DELETE_STEPS:
+            ENTERPRISE_DELETE_STEPS.append(remove_enterprise_people)

@@ -811,3 +811,13 @@ def disable_app_login(person: Person, *, actor: Actor) -> Person:
         after=snapshot(person, ("app_login_enabled",)),
     )
     return person
+
+
+def remove_enterprise_people(enterprise: Any) -> None:
+    """Step of deleting an enterprise (tenancy.ENTERPRISE_DELETE_STEPS): persons protect
+    their groups and departments, groupings protect their groups, departments their parents.
+    Photo files nothing points at any more are removed by housekeeping."""
+    Person.objects.filter(enterprise=enterprise).delete()
+    PersonGroup.objects.filter(enterprise=enterprise).delete()
+    for department in Department.objects.filter(enterprise=enterprise).order_by("-path"):
+        department.delete()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import hashlib
 import secrets
 import string
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -204,6 +203,11 @@ def update_enterprise(enterprise: Enterprise, *, actor: Actor, **changes: Any) -
     return enterprise
 
 
+# Run by delete_enterprise before the groups go: each removes its app's rows that protect
+# groups or each other (registered in AppConfig.ready; tenancy cannot import those apps).
+ENTERPRISE_DELETE_STEPS: list[Callable[[Enterprise], None]] = []
+
+
 @transaction.atomic
 def delete_enterprise(enterprise: Enterprise, *, actor: Actor) -> None:
     """Delete an enterprise and all its data. Tenant-owned rows cascade; devices point at the
@@ -211,6 +215,9 @@ def delete_enterprise(enterprise: Enterprise, *, actor: Actor) -> None:
     _require_superuser(actor)
     before = snapshot(enterprise, ENTERPRISE_FIELDS)
     with platform_scope():
+        # Apps built on tenancy remove what protects the groups (persons, ...) first.
+        for step in ENTERPRISE_DELETE_STEPS:
+            step(enterprise)
         # Users PROTECT their group, groups PROTECT their parent: remove them leaf-first.
         User.global_objects.filter(enterprise=enterprise).delete()
         for group in Group.objects.filter(enterprise=enterprise).order_by("-path"):

@@ -258,3 +258,26 @@ def test_a_changed_device_pin_is_saved_and_logged_without_the_pin(
     assert entry.message == "The device PIN was changed."
     assert "5678" not in str(entry.after)
     assert "1234" not in str(entry.before)
+
+
+def test_an_enterprise_with_persons_and_departments_can_be_deleted(
+    make_person: Any, acme: Any, admin_actor: Actor
+) -> None:
+    from gatehouse.core.scoping import platform_scope
+    from gatehouse.tenancy import services as tenancy_services
+    from gatehouse.tenancy.models import Enterprise
+
+    enterprise_id = acme.enterprise_a.pk
+    parent = services.create_department(
+        actor=admin_actor, enterprise_id=enterprise_id, name="Operations"
+    )
+    child = services.create_department(
+        actor=admin_actor, enterprise_id=enterprise_id, name="Night shift", parent=parent
+    )
+    make_person("1001", department=child)
+    with platform_scope():
+        tenancy_services.delete_enterprise(
+            acme.enterprise_a, actor=Actor.for_user(acme.superadmin)
+        )
+        assert not Enterprise.objects.filter(pk=acme.enterprise_a.pk).exists()
+        assert not Person.objects.filter(enterprise_id=acme.enterprise_a.pk).exists()
