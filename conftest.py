@@ -29,13 +29,17 @@ def _fast_hashing_and_clean_cache(settings: Any, tmp_path: Path) -> Iterator[Non
     test starts in English: a console request in another language (LocaleMiddleware) leaves
     that language active in the thread, and the next test in the worker would inherit it.
     Each test has its own media folder: clean-ups (housekeeping) in one test, or one xdist
-    worker, must not remove the files another is looking at."""
+    worker, must not remove the files another is looking at. Devices are cached by serial
+    number per process; serial numbers repeat between tests."""
     from django.core.cache import cache
     from django.utils import translation
+
+    from gatehouse.devices.services import DEVICE_CACHE
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
+    DEVICE_CACHE.clear()
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()

@@ -199,6 +199,100 @@ def make_jobs(world: World) -> None:
         job.save(update_fields=["result_file", "result_name"])
 
 
+# --- devices: the device makers below need A's sample devices, so "devices.device" comes first
+
+
+POOL_SERIAL = "LEAK-A-POOL-1"  # pending: the platform's, seen by no enterprise user
+
+
+def _sample_places(world: World) -> tuple[tuple[Any, str], ...]:
+    return ((world.top_group, "top"), (world.cast.a_sibling_group, "sibling"))
+
+
+def make_devices(world: World) -> None:
+    """An approved device in the top group and one in Sibling, and one left in the
+    platform's pending pool (enterprise A's administrator must not see it either)."""
+    from gatehouse.core.actors import Actor
+    from gatehouse.devices import services
+
+    for group, place in _sample_places(world):
+        device = services.note_contact(f"LEAKA{place.upper()}", driver="zkpush", dialect="acc")
+        services.approve_device(
+            device,
+            actor=Actor.system("leak samples"),
+            enterprise=world.cast.enterprise_a,
+            group=group,
+            name=f"LEAK-A-device-{place}",
+        )
+    services.note_contact(POOL_SERIAL, driver="zkpush", dialect="acc")
+
+
+def _sample_devices(world: World) -> list[tuple[Any, str]]:
+    from gatehouse.devices.models import Device
+
+    devices = Device.objects.select_related("group").filter(
+        enterprise=world.cast.enterprise_a, serial_number__in=["LEAKATOP", "LEAKASIBLING"]
+    )
+    return [(device, device.serial_number.removeprefix("LEAKA").lower()) for device in devices]
+
+
+def make_device_groups(world: World) -> None:
+    from gatehouse.devices import services
+
+    for group, place in _sample_places(world):
+        services.create_device_group(
+            actor=actor_for(world.cast.a_admin), group=group, name=f"LEAK-A-devgroup-{place}"
+        )
+
+
+def make_device_commands(world: World) -> None:
+    from gatehouse.devices import services
+
+    for device, _place in _sample_devices(world):
+        services.run_operation([device], "device.reboot", actor=actor_for(world.cast.a_admin))
+
+
+def make_device_events(world: World) -> None:
+    from datetime import datetime
+
+    from gatehouse.devices import ingest
+
+    when = datetime(2025, 3, 1, 8, 30)  # noqa: DTZ001 - a device's wall clock
+    for device, place in _sample_devices(world):
+        row = ingest.EventRow(
+            local_time=when, identity=place, event_code=0, pin=f"LEAK-A-pin-{place}"
+        )
+        ingest.store_events(device, [row])
+
+
+def make_operation_logs(world: World) -> None:
+    from datetime import datetime
+
+    from gatehouse.devices import ingest
+
+    when = datetime(2025, 3, 1, 8, 30)  # noqa: DTZ001 - a device's wall clock
+    for device, place in _sample_devices(world):
+        row = ingest.OperationRow(
+            local_time=when, operation=0, administrator=f"LEAK-A-oplog-{place}"
+        )
+        ingest.store_operation_logs(device, [row])
+
+
+def make_firmware_packages(world: World) -> None:
+    """Packages are enterprise-wide (a-member may see them): they serve the B check only."""
+    import io
+
+    from gatehouse.devices import services
+
+    services.upload_package(
+        actor=actor_for(world.cast.a_admin),
+        enterprise_id=world.cast.enterprise_a.pk,
+        name="LEAK-A-package",
+        version="1.0",
+        upload=io.BytesIO(b"LEAK-A package bytes"),
+    )
+
+
 SAMPLE_MAKERS: dict[str, Callable[[World], None]] = {
     "tenancy.group": make_groups,
     "tenancy.user": make_users,
@@ -209,6 +303,14 @@ SAMPLE_MAKERS: dict[str, Callable[[World], None]] = {
     "people.department": make_departments,
     "people.persongroup": make_person_groups,
     "people.person": make_persons,
+    # before the devices: its log entry has no group (only the super administrator sees it),
+    # and the audit routes' positive control reads A's newest marked entry
+    "devices.firmwarepackage": make_firmware_packages,
+    "devices.device": make_devices,
+    "devices.devicegroup": make_device_groups,
+    "devices.devicecommand": make_device_commands,
+    "devices.deviceevent": make_device_events,
+    "devices.operationlog": make_operation_logs,
 }
 
 # How to tell which enterprise owns an object, when the model has no `enterprise` field.
@@ -252,6 +354,8 @@ UNCHECKED_ROUTES: dict[str, str] = {
     # this table for discovered routes too (ROUTES), see the people API report
     "person-export": f"a spreadsheet, not JSON: no ids, compressed text {_PEOPLE}",
     "person-import-template": f"a fixed spreadsheet without tenant data {_PEOPLE}",
+    "device-move": "POST only; devices and device groups of others are refused as not "
+    "existing, tested in src/gatehouse/devices/tests/test_api.py",
 }
 
 

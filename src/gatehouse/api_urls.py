@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("gatehouse.tenancy.api.urls")),
     path("", include("gatehouse.audit.api.urls")),
     path("", include("gatehouse.people.api.urls")),
+    path("", include("gatehouse.devices.api.urls")),
     path("", include("gatehouse.core.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),

@@ -48,8 +48,7 @@ def _ensure_superadmin(username: str) -> None:
         print("=" * 72, flush=True)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    """Embedded mode: migrate, first-run admin, in-process worker and scheduler, one server."""
+def _start_embedded(args: argparse.Namespace) -> None:
     os.environ.setdefault("GATEHOUSE_EMBEDDED", "1")
     _setup_django()
     _migrate(verbosity=0)
@@ -57,8 +56,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     from gatehouse.core.jobs.worker import start_embedded_worker
 
     start_embedded_worker()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Embedded mode: migrate, first-run admin, in-process worker and scheduler, one server."""
+    _start_embedded(args)
     print(f"Gatehouse is running on http://{args.host}:{args.port}/", flush=True)
     return _serve(args.host, args.port, workers=1)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Embedded mode plus a demo enterprise and simulated devices producing events."""
+    _start_embedded(args)
+    from gatehouse.devices import demo
+
+    setup = demo.prepare()
+    url = f"http://{args.host}:{args.port}"
+    print(f"Demo enterprise: {setup.enterprise_name}", flush=True)
+    if setup.admin_password:
+        print(f"  administrator: {setup.admin_username}")
+        print(f"  password:      {setup.admin_password}  (shown only now)")
+    else:
+        print(f"  administrator: {setup.admin_username} (password shown on the first demo run)")
+    print(f"Simulated devices: {', '.join(sn for sn, _dialect, _doors in demo.DEVICES)}")
+    print(f"Gatehouse is running on {url}/", flush=True)
+    stop = demo.start_devices(url, setup.pins)
+    try:
+        return _serve(args.host, args.port, workers=1)
+    finally:
+        stop.set()
 
 
 def _serve(host: str, port: int, *, workers: int) -> int:
@@ -206,6 +232,77 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _device_error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+def cmd_device_approve(args: argparse.Namespace) -> int:
+    """Approve a pending device as the operator at the server's console (the system actor),
+    with the same checks as the API's approval."""
+    _setup_django()
+    from gatehouse.core.errors import ServiceError
+    from gatehouse.core.scoping import platform_scope
+    from gatehouse.devices import services
+    from gatehouse.devices.api.serializers import ApprovalSerializer
+    from gatehouse.devices.models import Device
+
+    with platform_scope():
+        device = Device.objects.filter(serial_number=args.serial_number).first()
+        if device is None:
+            return _device_error(
+                f"no device with serial number {args.serial_number!r} has connected"
+            )
+        form = ApprovalSerializer(
+            data={"enterprise": args.enterprise, "group": args.group or "", "name": args.name or ""}
+        )
+        if not form.is_valid():
+            problems = [str(problem) for field in form.errors.values() for problem in field]
+            return _device_error(" ".join(problems))
+        try:
+            device = services.approve_device(device, actor=_system_actor(), **form.validated_data)
+        except ServiceError as exc:
+            return _device_error(exc.message)
+    print(
+        f"Device {device.serial_number} approved for enterprise "
+        f"{form.validated_data['enterprise'].code}, group {device.group}, as {device.name!r}. "
+        "It is registered and synced at its next contact."
+    )
+    return 0
+
+
+def cmd_device_list(args: argparse.Namespace) -> int:
+    _setup_django()
+    from gatehouse.core.scoping import platform_scope
+    from gatehouse.devices import selectors
+    from gatehouse.devices.models import Device
+
+    with platform_scope():
+        devices = (
+            selectors.pending_devices()
+            if args.pending
+            else Device.objects.order_by("enterprise__code", "name", "serial_number")
+        )
+        rows = [
+            (
+                device.serial_number,
+                device.status,
+                device.enterprise.code if device.enterprise else "-",
+                device.name or "-",
+            )
+            for device in devices.select_related("enterprise")
+        ]
+    if not rows:
+        print("No devices are waiting for approval." if args.pending else "No devices.")
+        return 0
+    table = [("SERIAL NUMBER", "STATUS", "ENTERPRISE", "NAME"), *rows]
+    widths = [max(len(row[column]) for row in table) for column in range(3)]
+    for row in table:
+        padded = [cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)]
+        print("  ".join([*padded, row[3]]))
+    return 0
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     _setup_django()
     from gatehouse.audit.verify import verify_all
@@ -245,10 +342,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    p = add("run", cmd_run, "embedded server: SQLite, in-process worker, one process")
-    p.add_argument("--host", default=DEFAULT_HOST)
-    p.add_argument("--port", type=int, default=DEFAULT_PORT)
-    p.add_argument("--admin-username", default="admin")
+    for name, func, help_text in (
+        ("run", cmd_run, "embedded server: SQLite, in-process worker, one process"),
+        ("demo", cmd_demo, "embedded server with a demo enterprise and simulated devices"),
+    ):
+        p = add(name, func, help_text)
+        p.add_argument("--host", default=DEFAULT_HOST)
+        p.add_argument("--port", type=int, default=DEFAULT_PORT)
+        p.add_argument("--admin-username", default="admin")
     p = add("serve", cmd_serve, "ASGI server only (production)")
     p.add_argument("--host", default=DEFAULT_HOST)
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
@@ -283,6 +384,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("username")
     p.add_argument("--name", default="command line")
     p.add_argument("--days", type=int, default=0, help="expiry in days (0: none)")
+
+    device = sub.add_parser("device", help="devices").add_subparsers(dest="sub", required=True)
+    p = add("approve", cmd_device_approve, "assign a pending device to an enterprise", device)
+    p.add_argument("serial_number", metavar="SN")
+    p.add_argument("--enterprise", required=True, help="enterprise code")
+    p.add_argument("--group", help="user group id or name (default: the top group)")
+    p.add_argument("--name", help="device name (default: what the device reported)")
+    p = add(
+        "list", cmd_device_list, "list devices: serial number, status, enterprise, name", device
+    )
+    p.add_argument("--pending", action="store_true", help="only devices waiting for approval")
 
     p = add("openapi", cmd_openapi, "write the OpenAPI schema of REST API v1")
     p.add_argument("path", nargs="?", default="docs/openapi.yaml")

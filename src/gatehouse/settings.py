@@ -230,6 +230,8 @@ LOGIN_LOCK_SECONDS = env_int("LOGIN_LOCK_SECONDS", 15 * 60)
 
 # Upload limits (every upload is bounded; apps add their own, stricter ones).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 10 * 1024 * 1024)
+# Threads (and database connections) per server process for device requests (/iclock/...).
+DEVICE_REQUEST_THREADS = env_int("DEVICE_REQUEST_THREADS", 16)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 

@@ -17,5 +17,6 @@ urlpatterns = [
     path("audit/", include("gatehouse.audit.urls")),
     path("people/", include("gatehouse.people.urls")),
     path("jobs/", include("gatehouse.core.urls")),
+    path("devices/", include("gatehouse.devices.urls")),
     path("", include("gatehouse.console.urls")),
 ]

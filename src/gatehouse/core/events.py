@@ -6,6 +6,7 @@ Nothing is sent for a write that rolls back: sending is registered with `on_comm
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -158,7 +159,25 @@ def publish(
     transaction.on_commit(lambda: send_now(message))
 
 
-def send_now(message: dict[str, Any]) -> None:
+# The server's event loop, once it has served a request: committed writes hand their events to
+# it and return, instead of each waiting for the channel layer (Redis) round trips.
+_SERVER_LOOP: asyncio.AbstractEventLoop | None = None
+_SENDING: set[asyncio.Task[None]] = set()
+
+
+def publish_from_loop(app: Any) -> Any:
+    """Wrap the ASGI HTTP app so that events are sent from the server's own loop."""
+
+    async def remember_loop(scope: Any, receive: Any, send: Any) -> None:
+        global _SERVER_LOOP  # noqa: PLW0603 - one loop per server process
+        if _SERVER_LOOP is None:
+            _SERVER_LOOP = asyncio.get_running_loop()
+        await app(scope, receive, send)
+
+    return remember_loop
+
+
+async def _send(message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
@@ -167,6 +186,23 @@ def send_now(message: dict[str, Any]) -> None:
         targets.append(enterprise_group(int(message["enterprise_id"])))
     for target in targets:
         try:
-            async_to_sync(layer.group_send)(target, message)
+            await layer.group_send(target, message)
         except Exception:  # a realtime hiccup must never break a committed write
             logger.exception("could not publish %s to %s", message["event"], target)
+
+
+def send_now(message: dict[str, Any]) -> None:
+    loop = _SERVER_LOOP
+    if loop is not None and loop.is_running():
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            task = loop.create_task(_send(message))
+            _SENDING.add(task)  # a task nobody references may be collected before it runs
+            task.add_done_callback(_SENDING.discard)
+        else:
+            asyncio.run_coroutine_threadsafe(_send(message), loop)  # sent in order, not awaited
+        return
+    async_to_sync(_send)(message)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -88,6 +89,42 @@ def _reserve_ids(device: Device, count: int) -> list[str]:
     return [str(number) for number in range(end - count, end)]
 
 
+# --- "is there anything for this device?" without the database --------------------------------
+# A device polls every few seconds and almost always gets "OK". Queuing work bumps a counter in
+# the cache (shared through Redis in production); a poll that found nothing records the counter
+# it saw. Until the counter moves, or IDLE_RECHECK passes (expiries, unanswered commands), a
+# poll needs no query.
+IDLE_RECHECK = 15
+
+
+def _work_key(device_id: int) -> str:
+    return f"devices:work:{device_id}"
+
+
+def _idle_key(device_id: int) -> str:
+    return f"devices:idle:{device_id}"
+
+
+def signal_work(device_id: int) -> None:
+    """Tell the device's next poll to look (called after commit)."""
+    key = _work_key(device_id)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=None)
+
+
+def work_state(device_id: int) -> tuple[int, bool]:
+    """(the work counter now, whether a poll already found nothing at this counter)."""
+    values = cache.get_many([_work_key(device_id), _idle_key(device_id)])
+    version = int(values.get(_work_key(device_id), 0))
+    return version, values.get(_idle_key(device_id)) == version
+
+
+def mark_idle(device_id: int, version: int) -> None:
+    cache.set(_idle_key(device_id), version, timeout=IDLE_RECHECK)
+
+
 def queue_many(
     device: Device, specs: Sequence[CommandSpec], *, actor: Actor
 ) -> list[DeviceCommand]:
@@ -119,6 +156,8 @@ def queue_many(
             c.command_id: c for c in DeviceCommand.objects.filter(device=device, command_id__in=ids)
         }
         created = [by_id[command_id] for command_id in ids]
+    device_id = device.pk
+    transaction.on_commit(lambda: signal_work(device_id))
     return created
 
 
@@ -231,24 +270,41 @@ class CommandResult:
 
 
 def record_results(device: Device, results: Iterable[CommandResult]) -> int:
-    """Apply the device's answers. Unknown ids (a command from before a database restore,
-    a duplicate answer) are ignored; the device only needs its `OK`."""
+    """Apply the device's answers, all lines of one upload in one transaction. Unknown ids
+    (a command from before a database restore, a duplicate answer) are ignored; the device
+    only needs its `OK`. Successful sync commands, the bulk of all answers, are settled with
+    a few queries for the whole upload."""
     driver = drivers.for_device(device)
+    results = list(results)
+    now = timezone.now()
     applied = 0
-    for result in results:
-        with transaction.atomic():
-            command = (
-                DeviceCommand.objects.select_for_update()
-                .select_related("device__group")
-                .filter(device=device, command_id=result.command_id)
-                .first()
+    with transaction.atomic():
+        open_commands = {
+            command.command_id: command
+            for command in DeviceCommand.objects.select_for_update(of=("self",)).filter(
+                device=device,
+                command_id__in=[result.command_id for result in results],
+                state__in=DeviceCommand.OPEN_STATES,
             )
-            if command is None or command.state not in DeviceCommand.OPEN_STATES:
+        }
+        settled: list[DeviceCommand] = []
+        for result in results:
+            command = open_commands.pop(result.command_id, None)
+            if command is None:
                 continue
+            command.device = device
             if result.details:
                 command.result = {**command.result, **result.details}
             if result.return_code == RESULT_FOLLOWS:
+                open_commands[result.command_id] = command
                 command.save(update_fields=["result"])
+                continue
+            applied += 1
+            if result.return_code >= 0 and command.is_sync:
+                command.state = DeviceCommand.State.DONE
+                command.return_code = result.return_code
+                command.finished_at = now
+                settled.append(command)
                 continue
             ok = result.return_code >= 0
             _finish(
@@ -257,7 +313,13 @@ def record_results(device: Device, results: Iterable[CommandResult]) -> int:
                 code=result.return_code,
                 message="" if ok else driver.return_message(device, result.return_code),
             )
-            applied += 1
+        if settled:
+            DeviceCommand.objects.bulk_update(
+                settled, ["state", "return_code", "finished_at", "result"], batch_size=500
+            )
+            from gatehouse.devices import sync
+
+            sync.commands_done(settled)
     return applied
 
 

@@ -79,6 +79,10 @@ class DeviceDriver(Protocol):
         """How many records one `<kind>.put` / `<kind>.remove` command may carry."""
         ...
 
+    def batch_bytes(self, device: Device) -> int:
+        """About how many bytes of content one command may carry."""
+        ...
+
     def split(
         self, device: Device, operation: str, arguments: Mapping[str, Any]
     ) -> list[dict[str, Any]]:

@@ -27,6 +27,7 @@ EVENT_LABELS: dict[str, Promise] = {
     "devices.event.backlog_received": _("Device records caught up"),
     "devices.door.state_changed": _("Door state changed"),
     "devices.enrolment.received": _("Enrolment on a device"),
+    "devices.enrolment.backlog_received": _("Enrolments from a device caught up"),
     "devices.device.parameters_set": _("Device parameters set"),
     "devices.device.device_reboot": _("Device restart requested"),
     "devices.device.device_clear_data": _("Device reset requested"),

@@ -14,11 +14,13 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django_scopes import scope
 
 from gatehouse.core.events import publish
+from gatehouse.devices.groupcommit import GroupCommit
 from gatehouse.devices.models import (
     Device,
     DeviceEvent,
@@ -111,46 +113,139 @@ def _plausible(row_time: datetime) -> bool:
 
 def store_events(device: Device, rows: Sequence[EventRow]) -> int:
     """Store new rows, skip ones already stored; returns how many rows the device may
-    forget (all of them, duplicates included: otherwise it re-sends them forever)."""
+    forget (all of them, duplicates included: otherwise it re-sends them forever). Returns
+    after the rows are committed, together with other devices' concurrent uploads."""
     if not rows or device.enterprise_id is None:
         return len(rows)
-    enterprise_id = device.enterprise_id
-    with transaction.atomic():
-        keyed = {dedupe_key(row.identity): row for row in rows}
-        existing = set(
-            DeviceEvent.objects.filter(device=device, dedupe_key__in=list(keyed)).values_list(
-                "dedupe_key", flat=True
-            )
-        )
-        fresh = {key: row for key, row in keyed.items() if key not in existing}
-        persons = _persons_by_pin(enterprise_id, (row.pin for row in fresh.values()))
-        events = [
-            DeviceEvent(
-                enterprise_id=enterprise_id,
-                device=device,
-                occurred_at=to_utc(
-                    device, row.local_time if _plausible(row.local_time) else _EARLIEST
-                ),
-                utc_offset_minutes=device.utc_offset_minutes,
-                dedupe_key=key,
-                event_code=row.event_code,
-                door=row.door,
-                verify_mode=row.verify_mode,
-                in_out=row.in_out,
-                pin=row.pin[:20] if row.pin != "0" else "",
-                card_number=row.card_number[:20] if row.card_number != "0" else "",
-                person_id=persons.get(row.pin.casefold()),
-                temperature_decidegrees=_temperature(row.temperature),
-                mask=row.mask,
-            )
-            for key, row in fresh.items()
-        ]
-        created = DeviceEvent.objects.bulk_create(events, ignore_conflicts=True)
-        _announce(device, created)
+    EVENT_COMMITS.submit((device, rows))
     return len(rows)
 
 
-def _announce(device: Device, events: list[DeviceEvent]) -> None:
+def _write_events(uploads: Sequence[tuple[Device, Sequence[EventRow]]]) -> None:
+    """One transaction for the batch, one set of queries per device in it."""
+    by_device: dict[int, tuple[Device, list[EventRow]]] = {}
+    for device, rows in uploads:
+        by_device.setdefault(device.pk, (device, []))[1].extend(rows)
+    with transaction.atomic():
+        for device, rows in by_device.values():
+            assert device.enterprise_id is not None  # noqa: S101 - checked by store_events
+            with scope(enterprise=device.enterprise_id):
+                _insert_events(device, device.enterprise_id, rows)
+
+
+@dataclass(frozen=True)
+class _NewEvent:
+    """A row ready for the events table (without Django model instances: a backlog upload
+    is thousands of rows)."""
+
+    dedupe_key: int
+    occurred_at: datetime
+    event_code: int
+    door: int | None
+    verify_mode: int | None
+    in_out: int | None
+    pin: str
+    card_number: str
+    person_id: int | None
+    temperature_decidegrees: int | None
+    mask: bool | None
+
+
+def _insert_events(device: Device, enterprise_id: int, rows: Sequence[EventRow]) -> None:
+    keyed = {dedupe_key(row.identity): row for row in rows}
+    persons = _persons_by_pin(enterprise_id, (row.pin for row in keyed.values()))
+    values = [
+        _NewEvent(
+            dedupe_key=key,
+            occurred_at=to_utc(device, row.local_time if _plausible(row.local_time) else _EARLIEST),
+            event_code=row.event_code,
+            door=row.door,
+            verify_mode=row.verify_mode,
+            in_out=row.in_out,
+            pin=row.pin[:20] if row.pin != "0" else "",
+            card_number=row.card_number[:20] if row.card_number != "0" else "",
+            person_id=persons.get(row.pin.casefold()),
+            temperature_decidegrees=_temperature(row.temperature),
+            mask=row.mask,
+        )
+        for key, row in keyed.items()
+    ]
+    if connection.vendor == "postgresql":
+        created = _insert_postgresql(device, enterprise_id, values)
+    else:
+        created = _insert_orm(device, enterprise_id, values)
+    _announce(device, created)
+
+
+_COLUMNS = (
+    ("enterprise_id", "bigint"),
+    ("device_id", "bigint"),
+    ("utc_offset_minutes", "smallint"),
+    ("dedupe_key", "bigint"),
+    ("occurred_at", "timestamptz"),
+    ("event_code", "integer"),
+    ("door", "smallint"),
+    ("verify_mode", "integer"),
+    ("in_out", "smallint"),
+    ("pin", "varchar"),
+    ("card_number", "varchar"),
+    ("person_id", "bigint"),
+    ("temperature_decidegrees", "smallint"),
+    ("mask", "boolean"),
+)
+
+
+def _insert_postgresql(
+    device: Device, enterprise_id: int, values: list[_NewEvent]
+) -> list[_NewEvent]:
+    """One statement for the whole upload: arrays in, duplicates skipped by the unique key,
+    the keys of the rows actually inserted back."""
+    table = DeviceEvent._meta.db_table
+    names = ", ".join(name for name, _type in _COLUMNS)
+    arrays = ", ".join(f"%s::{kind}[]" for _name, kind in _COLUMNS)
+    count = len(values)
+    parameters: list[list[Any]] = [
+        [enterprise_id] * count,
+        [device.pk] * count,
+        [device.utc_offset_minutes] * count,
+        *([getattr(value, name) for value in values] for name, _kind in _COLUMNS[3:]),
+    ]
+    sql = (
+        f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) "  # noqa: S608 - fixed names
+        "ON CONFLICT (device_id, dedupe_key) DO NOTHING RETURNING dedupe_key"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
+        inserted = {key for (key,) in cursor.fetchall()}
+    return [value for value in values if value.dedupe_key in inserted]
+
+
+def _insert_orm(device: Device, enterprise_id: int, values: list[_NewEvent]) -> list[_NewEvent]:
+    existing = set(
+        DeviceEvent.objects.filter(
+            device=device, dedupe_key__in=[value.dedupe_key for value in values]
+        ).values_list("dedupe_key", flat=True)
+    )
+    fresh = [value for value in values if value.dedupe_key not in existing]
+    DeviceEvent.objects.bulk_create(
+        [
+            DeviceEvent(
+                enterprise_id=enterprise_id,
+                device=device,
+                utc_offset_minutes=device.utc_offset_minutes,
+                **{name: getattr(value, name) for name, _kind in _COLUMNS[3:]},
+            )
+            for value in fresh
+        ],
+        ignore_conflicts=True,
+    )
+    return fresh
+
+
+EVENT_COMMITS: GroupCommit[tuple[Device, Sequence[EventRow]]] = GroupCommit(_write_events)
+
+
+def _announce(device: Device, events: list[_NewEvent]) -> None:
     group_path = device.group.path if device.group else ""
     if len(events) > LIVE_EVENT_LIMIT:
         publish(
@@ -160,7 +255,9 @@ def _announce(device: Device, events: list[DeviceEvent]) -> None:
             payload={"device_id": device.pk, "count": len(events)},
         )
         return
+    offset = timedelta(minutes=device.utc_offset_minutes)
     for event in events:
+        temperature = event.temperature_decidegrees
         publish(
             "devices.event.received",
             enterprise_id=device.enterprise_id,
@@ -170,12 +267,12 @@ def _announce(device: Device, events: list[DeviceEvent]) -> None:
                 "device": str(device),
                 "event_code": event.event_code,
                 "occurred_at": event.occurred_at.isoformat(),
-                "local_time": event.local_time.isoformat(),
+                "local_time": (event.occurred_at + offset).replace(tzinfo=None).isoformat(),
                 "door": event.door,
                 "pin": event.pin,
                 "person_id": event.person_id,
                 "verify_mode": event.verify_mode,
-                "temperature": event.temperature,
+                "temperature": None if temperature is None else temperature / 10,
                 "mask": event.mask,
             },
         )
@@ -220,57 +317,85 @@ def store_operation_logs(device: Device, rows: Sequence[OperationRow]) -> int:
 
 def store_enrolments(device: Device, rows: Sequence[EnrolmentRow]) -> int:
     """Keep the device's copy of credentials enrolled on it; the device already holds them,
-    so the matching holdings count as confirmed (nothing is sent back to it)."""
+    so the matching holdings count as confirmed (nothing is sent back to it). Written in bulk:
+    a device that extracted templates from synced photos uploads thousands at once."""
     if not rows or device.enterprise_id is None:
         return len(rows)
     enterprise_id = device.enterprise_id
     persons = _persons_by_pin(enterprise_id, (row.pin for row in rows))
     now = timezone.now()
+    unique = {(row.pin[:20], row.kind, row.bio_type, row.number, row.index): row for row in rows}
+    enrolments = [
+        Enrolment(
+            enterprise_id=enterprise_id,
+            device=device,
+            person_id=persons.get(row.pin.casefold()),
+            pin=row.pin[:20],
+            kind=row.kind,
+            bio_type=row.bio_type,
+            number=row.number,
+            index=row.index,
+            record=row.record,
+            template=row.template,
+            received_at=now,
+        )
+        for row in unique.values()
+    ]
+    holdings = [
+        Holding(
+            enterprise_id=enterprise_id,
+            device=device,
+            kind="biodata",
+            key=f"{row.pin}:{row.bio_type}:{row.number}:{row.index}",
+            person_id=persons.get(row.pin.casefold()),
+            digest="device",
+            state=Holding.State.CONFIRMED,
+            updated_at=now,
+        )
+        for row in unique.values()
+        if row.kind == "biodata"
+    ]
     with transaction.atomic():
-        for row in rows:
-            person_id = persons.get(row.pin.casefold())
-            Enrolment.objects.update_or_create(
-                device=device,
-                pin=row.pin[:20],
-                kind=row.kind,
-                bio_type=row.bio_type,
-                number=row.number,
-                index=row.index,
-                defaults={
-                    "enterprise_id": enterprise_id,
-                    "person_id": person_id,
-                    "record": row.record,
-                    "template": row.template,
-                    "received_at": now,
-                },
-            )
-            if row.kind == "biodata":
-                key = f"{row.pin}:{row.bio_type}:{row.number}:{row.index}"
-                Holding.objects.update_or_create(
-                    device=device,
-                    kind="biodata",
-                    key=key,
-                    defaults={
-                        "enterprise_id": enterprise_id,
-                        "person_id": person_id,
-                        "digest": "device",
-                        "state": Holding.State.CONFIRMED,
-                        "reason": "",
-                        "updated_at": now,
-                    },
-                )
-            publish(
-                "devices.enrolment.received",
-                enterprise_id=enterprise_id,
-                group_path=device.group.path if device.group else "",
-                payload={
-                    "device_id": device.pk,
-                    "pin": row.pin,
-                    "kind": row.kind,
-                    "person_id": person_id,
-                },
-            )
+        Enrolment.objects.bulk_create(
+            enrolments,
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["device", "pin", "kind", "bio_type", "number", "index"],
+            update_fields=["enterprise", "person", "record", "template", "received_at"],
+        )
+        Holding.objects.bulk_create(
+            holdings,
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["device", "kind", "key"],
+            update_fields=["person", "digest", "state", "reason", "updated_at"],
+        )
+        _announce_enrolments(device, enrolments)
     return len(rows)
+
+
+def _announce_enrolments(device: Device, enrolments: list[Enrolment]) -> None:
+    group_path = device.group.path if device.group else ""
+    if len(enrolments) > LIVE_EVENT_LIMIT:
+        publish(
+            "devices.enrolment.backlog_received",
+            enterprise_id=device.enterprise_id,
+            group_path=group_path,
+            payload={"device_id": device.pk, "count": len(enrolments)},
+        )
+        return
+    for enrolment in enrolments:
+        publish(
+            "devices.enrolment.received",
+            enterprise_id=device.enterprise_id,
+            group_path=group_path,
+            payload={
+                "device_id": device.pk,
+                "pin": enrolment.pin,
+                "kind": enrolment.kind,
+                "person_id": enrolment.person_id,
+            },
+        )
 
 
 def store_snapshot(

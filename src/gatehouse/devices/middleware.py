@@ -1,30 +1,91 @@
 """Device protocol endpoints live at fixed paths at the host root (`/iclock/...`: devices
 cannot add a prefix). This middleware, first in the chain, hands those paths straight to the
 driver's URLconf: no session, CSRF, locale or HTTPS redirect applies to a device, and a
-device poll costs one URL match instead of the whole console stack."""
+device request costs one URL match instead of the whole console stack.
+
+Under ASGI, Django gives each synchronous request a thread of its own that ends with the
+request, and with it the thread's database connection: a device request would pay for a new
+connection each time. Device requests run on a pool of long-lived threads instead, each with
+its own connection kept open between requests (a device polls every few seconds), and
+concurrent uploads share their commits (`groupcommit`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
+from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import Resolver404, resolve
 
 from gatehouse.devices import endpoints
 
+DeviceView = Callable[[HttpRequest], HttpResponseBase]
+
+
+def _device_view(request: HttpRequest) -> DeviceView | None:
+    urlconf = endpoints.urlconf_for(request.path_info)
+    if urlconf is None:
+        return None
+    try:
+        match = resolve(request.path_info, urlconf=urlconf)
+    except Resolver404:
+        return _not_found
+    view: DeviceView = match.func
+    return view
+
+
+def _not_found(request: HttpRequest) -> HttpResponseBase:
+    return HttpResponse("not found", status=404, content_type="text/plain; charset=utf-8")
+
+
+def _run(view: DeviceView, request: HttpRequest) -> HttpResponseBase:
+    try:
+        return view(request)
+    except DatabaseError:
+        # a broken connection (database restarted): drop it so the next request reconnects;
+        # the device gets a 500 and sends the same data again
+        for connection in connections.all(initialized_only=True):
+            if connection.connection is not None and not connection.is_usable():
+                connection.close()
+        raise
+
 
 class DeviceEndpointMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
-        self.get_response = get_response
+    sync_capable = True
+    async_capable = True
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        urlconf = endpoints.urlconf_for(request.path_info)
-        if urlconf is None:
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if iscoroutinefunction(self):
+            return self._acall(request)
+        view = _device_view(request)
+        if view is None:
             return self.get_response(request)
-        try:
-            match = resolve(request.path_info, urlconf=urlconf)
-        except Resolver404:
-            return HttpResponse("not found", status=404, content_type="text/plain; charset=utf-8")
-        response: HttpResponseBase = match.func(request, *match.args, **match.kwargs)
-        return response
+        return _run(view, request)
+
+    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
+        view = _device_view(request)
+        if view is None:
+            response: Awaitable[HttpResponseBase] = self.get_response(request)
+            return await response
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_executor(), functools.partial(_run, view, request))
+
+
+@functools.cache
+def _executor() -> ThreadPoolExecutor:
+    """Threads that live as long as the process, so their database connections do too."""
+    return ThreadPoolExecutor(
+        max_workers=settings.DEVICE_REQUEST_THREADS, thread_name_prefix="device-request"
+    )

@@ -256,7 +256,17 @@ class DeviceEvent(TenantModel):
     largest table (goal: 250 bytes a row with its indexes). `dedupe_key` is a 63-bit hash of
     what the protocol says identifies a record, so a re-sent upload is stored once."""
 
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="events")
+    # no single-column indexes: (device, dedupe_key) and (enterprise, occurred_at) serve them
+    enterprise = models.ForeignKey(
+        "tenancy.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
+    device = models.ForeignKey(
+        Device, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     occurred_at = models.DateTimeField(_("time"))
     utc_offset_minutes = models.SmallIntegerField(default=0)
     dedupe_key = models.BigIntegerField()

@@ -3,7 +3,10 @@ the API, the `gatehouse device` command and the protocol drivers all call these.
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import IO, Any
@@ -96,9 +99,11 @@ def note_contact(
     administrator approves it), and keep its last contact and address."""
     now = timezone.now()
     with platform_scope():
-        device: Device | None = (
-            Device.objects.select_related("group").filter(serial_number=serial_number).first()
-        )
+        device: Device | None = DEVICE_CACHE.get(serial_number)
+        if device is None:
+            device = (
+                Device.objects.select_related("group").filter(serial_number=serial_number).first()
+            )
         if device is None:
             created_device: Device
             created_device, created = Device.objects.get_or_create(
@@ -136,6 +141,7 @@ def note_contact(
                 setattr(device, name, value)
         if not device.reported_online and device.enterprise_id is not None:
             _announce_status(device, online=True)
+        DEVICE_CACHE.put(device)
         return device
 
 
@@ -180,15 +186,66 @@ def record_identity(device: Device, values: Mapping[str, Any], **fields: Any) ->
         if device.driver:
             device.capabilities = drivers.for_device(device).capabilities(device).as_dict()
             changes["capabilities"] = device.capabilities
-        if values:
-            changes.setdefault("registry", device.registry)
         Device.objects.filter(pk=device.pk).update(**changes)
+        DEVICE_CACHE.put(device)
 
 
 def save_session(device: Device, session: Mapping[str, Any]) -> None:
     with platform_scope():
         device.session = dict(session)
         Device.objects.filter(pk=device.pk).update(session=device.session)
+        DEVICE_CACHE.put(device)
+
+
+def fresh_device(device: Device) -> Device:
+    """The device as stored now (not as cached): for rare requests that must not act on a
+    copy a few seconds old, such as registration."""
+    with platform_scope():
+        stored: Device = Device.objects.select_related("group").get(pk=device.pk)
+    DEVICE_CACHE.put(stored)
+    return stored
+
+
+class _DeviceCache:
+    """Devices by serial number for a few seconds, per process: a poll or an upload then
+    costs no lookup. Changes made here refresh it at once; changes made in another process
+    reach this one within TTL seconds."""
+
+    TTL = 5.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, Device]] = {}
+
+    def get(self, serial_number: str) -> Device | None:
+        with self._lock:
+            entry = self._entries.get(serial_number)
+        if entry is None or time.monotonic() - entry[0] > self.TTL:
+            return None
+        return copy.copy(entry[1])
+
+    def put(self, device: Device) -> None:
+        with self._lock:
+            self._entries[device.serial_number] = (time.monotonic(), copy.copy(device))
+
+    def forget(self, serial_number: str) -> None:
+        with self._lock:
+            self._entries.pop(serial_number, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+DEVICE_CACHE = _DeviceCache()
+
+
+def _forget(device: Device) -> None:
+    """Drop the cached copy now and again after commit (a request in between may have
+    cached the old state)."""
+    serial_number = device.serial_number
+    DEVICE_CACHE.forget(serial_number)
+    transaction.on_commit(lambda: DEVICE_CACHE.forget(serial_number))
 
 
 # --- approval and management ---------------------------------------------------------------
@@ -234,6 +291,7 @@ def approve_device(
         device.session = {}
         device.reported_online = False
         device.save()
+        _forget(device)
         _log("devices.device.approved", device, actor=actor, after=_audited(device))
         sync.request([device.pk], None)
     return device
@@ -273,6 +331,7 @@ def update_device(device: Device, *, actor: Actor, **values: Any) -> Device:
     for field_name, value in values.items():
         setattr(device, field_name, value)
     device.save()
+    _forget(device)
     after = _audited(device)
     if before != after:
         _log("devices.device.changed", device, actor=actor, before=before, after=after)
@@ -291,6 +350,7 @@ def delete_device(device: Device, *, actor: Actor) -> None:
     if device.is_online():
         raise ServiceError(_("Only offline devices can be deleted."))
     _log("devices.device.deleted", device, actor=actor, before=_audited(device))
+    _forget(device)
     device.delete()
 
 
@@ -307,6 +367,7 @@ def move_devices(devices: Sequence[Device], *, actor: Actor, device_group: Devic
         device.device_group = device_group
         device.group = device_group.group
         device.save(update_fields=["device_group", "group"])
+        _forget(device)
         _log("devices.device.moved", device, actor=actor, before=before, after=_audited(device))
         if moved_group:
             sync.request([device.pk], None)

@@ -28,6 +28,7 @@ from gatehouse.people.models import Category, Person
 # Order in which a device must receive items; removals run in reverse.
 KIND_ORDER = ("timezone", "user", "authorization", "face", "biodata")
 ALL_DAY_TIMEZONE = 1
+DERIVED_FROM_PHOTO = (9,)  # biometric type index 9: visible-light face (reference §2.14.5)
 SYNC_ACTOR = Actor.system("sync")
 T = TypeVar("T")
 
@@ -96,7 +97,12 @@ def _person_items(person: Person, kinds: frozenset[str], doors: int) -> list[Ite
             Item(
                 "face",
                 pin,
-                {"pin": pin, "photo_id": person.photo_id, "sha256": _photo_hash(person)},
+                {
+                    "pin": pin,
+                    "photo_id": person.photo_id,
+                    "sha256": _photo_hash(person),
+                    "size": person.photo.byte_size if person.photo is not None else 0,
+                },
                 person.pk,
             )
         )
@@ -122,11 +128,17 @@ def desired_items(
         for item in _person_items(person, kinds, capabilities.doors):
             items[item.kind, item.key] = item
     if "biodata" in kinds and by_pin:
-        templates = Enrolment.objects.filter(
-            enterprise_id=device.enterprise_id,
-            kind="biodata",
-            person_id__in=[p.pk for p in by_pin.values()],
-        ).exclude(device=device)
+        # visible-light face templates are extracted by each device from the synced photo:
+        # only templates that cannot be derived (fingerprints, NIR faces, veins ...) travel
+        templates = (
+            Enrolment.objects.filter(
+                enterprise_id=device.enterprise_id,
+                kind="biodata",
+                person_id__in=[p.pk for p in by_pin.values()],
+            )
+            .exclude(device=device)
+            .exclude(bio_type__in=DERIVED_FROM_PHOTO)
+        )
         for enrolment in templates.order_by("received_at"):
             key = f"{enrolment.pin}:{enrolment.bio_type}:{enrolment.number}:{enrolment.index}"
             record = {
@@ -155,6 +167,22 @@ def _batches(rows: list[T], limit: int) -> Iterable[list[T]]:
     size = max(limit, 1)
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
+
+
+def _batches_within(items: list[Item], limit: int, budget: int) -> Iterable[list[Item]]:
+    """At most `limit` records and about `budget` bytes of content per command (a face
+    photo's record carries its size; one record always fits)."""
+    batch: list[Item] = []
+    used = 0
+    for item in items:
+        size = int(item.record.get("size", 0)) * 4 // 3 + 256
+        if batch and (len(batch) >= max(limit, 1) or used + size > budget):
+            yield batch
+            batch, used = [], 0
+        batch.append(item)
+        used += size
+    if batch:
+        yield batch
 
 
 @dataclass
@@ -221,7 +249,8 @@ def reconcile(device: Device, person_ids: Iterable[int] | None = None) -> int:
             removals.append(holdings)
     puts: list[list[Item]] = []
     for kind in KIND_ORDER:
-        for items in _batches(plan.put.get(kind, []), driver.batch_limit(device, f"{kind}.put")):
+        limit = driver.batch_limit(device, f"{kind}.put")
+        for items in _batches_within(plan.put.get(kind, []), limit, driver.batch_bytes(device)):
             specs.append(
                 CommandSpec(
                     f"{kind}.put", {"records": [dict(i.record) for i in items]}, is_sync=True
@@ -282,6 +311,19 @@ class _HoldingWriter:
         Holding.objects.bulk_create(self.new, batch_size=2000)
         fields = ["person", "digest", "state", "command", "reason", "updated_at"]
         Holding.objects.bulk_update([*self.updated, *changed], fields, batch_size=2000)
+
+
+def commands_done(done: list[DeviceCommand]) -> None:
+    """Successful sync commands: what they sent is on the device, what they removed is gone."""
+    now = timezone.now()
+    removed = [command.pk for command in done if command.operation.endswith(".remove")]
+    sent = [command.pk for command in done if not command.operation.endswith(".remove")]
+    if removed:
+        Holding.objects.filter(command_id__in=removed).delete()
+    if sent:
+        Holding.objects.filter(command_id__in=sent).update(
+            state=Holding.State.CONFIRMED, reason="", updated_at=now
+        )
 
 
 def command_finished(command: DeviceCommand) -> None:
@@ -347,12 +389,20 @@ def repush_failures(device: Device) -> int:
 
 def request(device_ids: Iterable[int], person_ids: Iterable[int] | None) -> None:
     """Ask for a reconcile at each device's next poll (None: of everyone)."""
+    device_ids = sorted(set(device_ids))
+    person_ids = None if person_ids is None else list(person_ids)
     rows = [
         SyncRequest(device_id=device_id, person_id=person_id)
         for device_id in device_ids
         for person_id in ([None] if person_ids is None else person_ids)
     ]
     SyncRequest.objects.bulk_create(rows)
+
+    def signal() -> None:
+        for device_id in device_ids:
+            commands.signal_work(device_id)
+
+    transaction.on_commit(signal)
 
 
 def take_requests(device: Device) -> tuple[bool, set[int]]:

@@ -182,6 +182,7 @@ def test_cancelling_from_the_console_needs_the_cancel_permission(
     assert Job._base_manager.get(pk=other.pk).status == Job.Status.QUEUED
 
 
+@pytest.mark.usefixtures("only_housekeeping")
 def test_platform_jobs_are_for_the_super_administrator(cast: Any, client_for: Any) -> None:
     [housekeeping] = tick()
     run_pending()

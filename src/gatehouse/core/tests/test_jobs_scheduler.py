@@ -90,6 +90,7 @@ def test_two_workers_ticking_at_once_queue_one_run(monkeypatch: pytest.MonkeyPat
     assert entry.every_seconds == 3600
 
 
+@pytest.mark.usefixtures("only_housekeeping")
 def test_a_run_is_queued_when_due_and_not_before(monkeypatch: pytest.MonkeyPatch) -> None:
     now = timezone.now()
     assert [j.kind for j in scheduler.tick(now)] == [Housekeeping.kind]  # new entry: due now
@@ -100,6 +101,7 @@ def test_a_run_is_queued_when_due_and_not_before(monkeypatch: pytest.MonkeyPatch
     assert len(housekeeping_jobs()) == 2
 
 
+@pytest.mark.usefixtures("only_housekeeping")
 def test_a_run_still_waiting_is_not_piled_up() -> None:
     now = timezone.now()
     scheduler.tick(now)
@@ -110,6 +112,7 @@ def test_a_run_still_waiting_is_not_piled_up() -> None:
     assert len(scheduler.tick(now + 3 * HOUR)) == 1
 
 
+@pytest.mark.usefixtures("only_housekeeping")
 def test_a_shortened_interval_takes_effect_at_once() -> None:
     now = timezone.now()
     ScheduledJob.objects.create(
@@ -147,6 +150,7 @@ def make_job(cast: Any, status: str, age: timedelta, *, with_file: bool = False)
     return job
 
 
+@pytest.mark.usefixtures("only_housekeeping")
 def test_housekeeping_removes_what_expired_and_keeps_the_rest(cast: Any) -> None:
     now = timezone.now()
     Session.objects.create(session_key="expired" * 4, session_data="x", expire_date=now - HOUR)

@@ -41,7 +41,7 @@ ACC_OPERATIONS = COMMON_OPERATIONS | {
 }
 ATT_OPERATIONS = COMMON_OPERATIONS | {"device.clear_data", "device.clear_records"}
 # Records per command: several acc records fit one DATA UPDATE; att takes one per command.
-ACC_BATCH = {"user": 50, "authorization": 50, "timezone": 10, "face": 4, "biodata": 10}
+ACC_BATCH = {"user": 50, "authorization": 50, "timezone": 10, "face": 50, "biodata": 10}
 
 
 def _dialect(device: Device) -> Dialect:
@@ -147,12 +147,11 @@ class ZkPushDriver:
         kind, _sep, action = operation.partition(".")
         if _dialect(device) == Dialect.ATT or action == "remove":
             return 1
-        limit = ACC_BATCH.get(kind, 1)
-        if kind == "face":
-            package = _int(device.registry, "MaxPackageSize")
-            if package is not None and package < 512 * 1024:
-                return 1
-        return limit
+        return ACC_BATCH.get(kind, 1)
+
+    def batch_bytes(self, device: Device) -> int:
+        """The device's MaxPackageSize, else half the 900 KB a poll may carry."""
+        return _int(device.registry, "MaxPackageSize") or 450 * 1024
 
     def split(
         self, device: Device, operation: str, arguments: Mapping[str, Any]
@@ -382,7 +381,7 @@ def _render_att(  # noqa: PLR0911, PLR0912 - one case per operation reads best
             return att.data_update(
                 "BIOPHOTO",
                 {"PIN": r["pin"], "Type": acc.VISIBLE_LIGHT_FACE, "Size": len(content),
-                 "Content": content, "Format": 0, "PostBackTmpFlag": 1},
+                 "Content": content, "Format": 0, "PostBackTmpFlag": 0},
             )  # fmt: skip
         case "biodata.put":
             return att.data_update("BIODATA", _biodata_fields(records[0]))

@@ -24,7 +24,7 @@ from django_scopes import scope
 
 from gatehouse.core.actors import client_address
 from gatehouse.core.scoping import platform_scope
-from gatehouse.devices import commands, ingest, services, sync
+from gatehouse.devices import commands, ingest, photos, services, sync
 from gatehouse.devices.commands import CommandResult
 from gatehouse.devices.ingest import EnrolmentRow, EventRow, OperationRow
 from gatehouse.devices.models import Device, DeviceCommand, FirmwarePackage
@@ -33,7 +33,6 @@ from gatehouse.drivers.zkpush.protocol import acc, att, common
 from gatehouse.drivers.zkpush.protocol.common import DeviceQuery, Dialect
 from gatehouse.drivers.zkpush.protocol.errors import ProtocolError
 from gatehouse.drivers.zkpush.protocol.timecodes import encode_zk_seconds
-from gatehouse.people.models import Photo
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +169,7 @@ def registry(request: HttpRequest, device: Device, query: DeviceQuery) -> HttpRe
     """acc registration: keep what the device says about itself; a pending device is refused
     (406) and tries again later, an approved one gets its RegistryCode."""
     registration = acc.parse_registry_body(request.body)
+    device = services.fresh_device(device)
     services.record_identity(
         device,
         registration.values,
@@ -474,13 +474,6 @@ def fdata(request: HttpRequest, device: Device, query: DeviceQuery) -> HttpRespo
 # --- commands ------------------------------------------------------------------------------------
 
 
-def _load_photo(photo_id: int) -> bytes:
-    photo = Photo.objects.get(pk=photo_id)
-    with default_storage.open(photo.file.name, "rb") as handle:
-        data: bytes = handle.read()
-    return data
-
-
 def _budget(device: Device) -> int:
     raw = str(device.registry.get("MaxPackageSize", "") or "").strip()
     return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_BUDGET
@@ -515,14 +508,22 @@ def getrequest(request: HttpRequest, device: Device, query: DeviceQuery) -> Http
     if request.method == "POST" and request.body.strip():
         _apply_results(device, request.body)  # some old firmware answers here [U]
         return reply(OK)
-    sync.run_requested(device)
+    version, idle = commands.work_state(device.pk)
+    if idle:
+        return reply(OK)
     with transaction.atomic():
+        # one poll of a device at a time: a device that retries a poll it thinks was lost
+        # must not reconcile twice in parallel
+        Device.objects.select_for_update().filter(pk=device.pk).values_list("pk").first()
+        queued = sync.run_requested(device)
         handed = commands.collect(
             device,
             budget_bytes=_budget(device),
             max_commands=COMMANDS_PER_POLL,
-            load_photo=_load_photo,
+            load_photo=photos.load,
         )
+    if not handed and not queued:
+        commands.mark_idle(device.pk, version)
     return reply(common.build_getrequest_reply((c.command_id, text) for c, text in handed))
 
 

@@ -522,9 +522,11 @@ VISIBLE_LIGHT_FACE = 9
 
 
 def biophoto_fields(
-    pin: str, jpeg: bytes, bio_type: int = VISIBLE_LIGHT_FACE
+    pin: str, jpeg: bytes, bio_type: int = VISIBLE_LIGHT_FACE, *, post_back_template: bool = False
 ) -> dict[str, WireValue]:
-    """Comparison photo sent inline (``Format=0``); ``Size`` is the base64 text length [U]."""
+    """Comparison photo sent inline (``Format=0``); ``Size`` is the base64 text length [U].
+    ``PostBackTmpFlag=1`` would make the device upload the template it extracts: only worth
+    it to a server that keeps face templates rather than the photo."""
     content = base64.b64encode(jpeg).decode("ascii")
     return {
         "PIN": pin,
@@ -532,5 +534,5 @@ def biophoto_fields(
         "Size": len(content),
         "Content": content,
         "Format": 0,
-        "PostBackTmpFlag": 1,
+        "PostBackTmpFlag": int(post_back_template),
     }

@@ -24,7 +24,8 @@ def att_device(device_client: Any, approve: Any) -> Any:
 
 def _device() -> Device:
     with platform_scope():
-        return Device.objects.get(serial_number=SN)
+        device: Device = Device.objects.get(serial_number=SN)
+    return device
 
 
 def test_handshake_names_the_device_and_its_options(att_device: Any) -> None:

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 def _device(sn: str) -> Device:
     with platform_scope():
-        return Device.objects.get(serial_number=sn)
+        device: Device = Device.objects.get(serial_number=sn)
+    return device
 
 
 def test_unknown_device_is_recorded_pending_and_gets_nothing(device_client: Any, cast: Any) -> None:

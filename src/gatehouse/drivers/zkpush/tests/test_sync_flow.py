@@ -39,7 +39,8 @@ def _answer(client: Any, commands: list[tuple[str, str]], code: int = 0) -> None
 
 def _device(sn: str) -> Device:
     with platform_scope():
-        return Device.objects.select_related("group").get(serial_number=sn)
+        device: Device = Device.objects.select_related("group").get(serial_number=sn)
+    return device
 
 
 @pytest.fixture

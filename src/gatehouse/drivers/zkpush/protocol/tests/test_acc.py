@@ -267,7 +267,7 @@ def test_control_and_options_commands() -> None:
 def test_biophoto_command_carries_base64_content() -> None:
     fields = acc.biophoto_fields("1001", b"\xff\xd8\xff")
     assert fields == {
-        "PIN": "1001", "Type": 9, "Size": 4, "Content": "/9j/", "Format": 0, "PostBackTmpFlag": 1,
+        "PIN": "1001", "Type": 9, "Size": 4, "Content": "/9j/", "Format": 0, "PostBackTmpFlag": 0,
     }  # fmt: skip
 
 

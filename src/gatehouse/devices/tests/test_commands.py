@@ -1,0 +1,141 @@
+"""The command queue's life cycle: expiry, unanswered commands, cancel, offline announcement."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from gatehouse.core.actors import Actor
+from gatehouse.core.errors import ServiceError
+from gatehouse.core.scoping import platform_scope, tenant_scope
+from gatehouse.devices import commands, services
+from gatehouse.devices.models import Device, DeviceCommand
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def device(cast: Any) -> Any:
+    with platform_scope():
+        pending = services.note_contact("CMD0001", driver="zkpush", dialect="acc")
+        approved = services.approve_device(
+            pending, actor=Actor.for_user(cast.superadmin), enterprise=cast.enterprise_a
+        )
+    with tenant_scope(cast.enterprise_a.pk):
+        yield Device.objects.select_related("group").get(pk=approved.pk)
+
+
+def _reload(command: DeviceCommand) -> DeviceCommand:
+    reloaded: DeviceCommand = DeviceCommand.objects.get(pk=command.pk)
+    return reloaded
+
+
+def test_a_door_opening_nobody_collected_expires(device: Any, cast: Any) -> None:
+    (command,) = services.run_operation(
+        [device], "door.open", {"door": 1, "seconds": 5}, actor=Actor.for_user(cast.a_admin)
+    )
+    assert command.expires_at is not None
+    commands.expire_overdue(device, now=timezone.now() + timedelta(minutes=2))
+    command = _reload(command)
+    assert command.state == DeviceCommand.State.EXPIRED
+    assert "in time" in command.result["message"]
+
+
+def test_an_unanswered_command_is_sent_again_then_fails(device: Any, cast: Any) -> None:
+    (command,) = services.run_operation(
+        [device], "device.reboot", actor=Actor.for_user(cast.a_admin)
+    )
+    command.expires_at = None
+    command.save()
+    for attempt in range(1, command.max_attempts + 1):
+        handed = commands.collect(device, budget_bytes=10_000, max_commands=10, load_photo=bytes)
+        assert [c.pk for c, _text in handed] == [command.pk]
+        assert _reload(command).attempts == attempt
+        later = timezone.now() + commands.ANSWER_TIMEOUT + timedelta(seconds=1)
+        DeviceCommand.objects.filter(pk=command.pk).update(
+            sent_at=timezone.now() - commands.ANSWER_TIMEOUT * 2
+        )
+        commands.expire_overdue(device, now=later)
+    command = _reload(command)
+    assert command.state == DeviceCommand.State.FAILED
+    assert command.result["message"] == "The device did not answer."
+
+
+def test_only_queued_commands_can_be_cancelled(device: Any, cast: Any) -> None:
+    actor = Actor.for_user(cast.a_admin)
+    (command,) = services.run_operation([device], "device.reboot", actor=actor)
+    services.cancel_command(command, actor=actor)
+    assert _reload(command).state == DeviceCommand.State.CANCELLED
+    with pytest.raises(ServiceError, match="not collected yet"):
+        services.cancel_command(_reload(command), actor=actor)
+
+
+def test_unsupported_operation_is_refused_with_its_name(device: Any, cast: Any) -> None:
+    with pytest.raises(ServiceError, match="does not support"):
+        services.run_operation([device], "device.clear_data", actor=Actor.for_user(cast.a_admin))
+
+
+def test_volume_out_of_range_is_refused(device: Any, cast: Any) -> None:
+    with pytest.raises(ServiceError, match="between 0 and 100"):
+        services.set_parameters([device], {"volume": 101}, actor=Actor.for_user(cast.a_admin))
+    assert not DeviceCommand.objects.filter(operation="parameters.set").exists()
+
+
+def test_offline_is_announced_once(device: Any, django_capture_on_commit_callbacks: Any) -> None:
+    from gatehouse.core import events
+
+    heard: list[str] = []
+
+    def listener(name: str, *_args: Any) -> None:
+        heard.append(name)
+
+    events.subscribe("devices.device.", listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.note_contact(device.serial_number, driver="zkpush")
+        Device.objects.filter(pk=device.pk).update(last_seen_at=timezone.now() - timedelta(hours=1))
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.mark_offline_devices() == 1
+            assert services.mark_offline_devices() == 0
+    finally:
+        events.unsubscribe("devices.device.", listener)
+    assert heard == ["devices.device.online", "devices.device.offline"]
+
+
+def test_online_device_cannot_be_deleted(device: Any, cast: Any) -> None:
+    services.note_contact(device.serial_number, driver="zkpush")
+    device.refresh_from_db()
+    with pytest.raises(ServiceError, match="Only offline devices"):
+        services.delete_device(device, actor=Actor.for_user(cast.a_admin))
+    assert Device.objects.filter(pk=device.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the job runner commits and closes connections
+def test_the_periodic_watch_announces_silent_devices_and_settles_commands(
+    device: Any, cast: Any
+) -> None:
+    from gatehouse.core.jobs import scheduler
+    from gatehouse.core.jobs.worker import run_pending
+    from gatehouse.core.models import Job
+
+    (command,) = services.run_operation(
+        [device], "door.open", {"door": 1}, actor=Actor.for_user(cast.a_admin)
+    )
+    DeviceCommand.objects.filter(pk=command.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    Device.objects.filter(pk=device.pk).update(
+        reported_online=True, last_seen_at=timezone.now() - timedelta(hours=1)
+    )
+    with platform_scope():
+        queued = [job for job in scheduler.tick(timezone.now()) if job.kind == "devices.watch"]
+        assert len(queued) == 1
+        run_pending()
+        job = Job.objects.get(pk=queued[0].pk)
+    assert job.status == Job.Status.SUCCEEDED
+    assert "1 device went offline." in job.log
+    assert _reload(command).state == DeviceCommand.State.EXPIRED
+    assert Device.objects.get(pk=device.pk).reported_online is False
