@@ -255,6 +255,30 @@ def _record(
     return entry
 
 
+def record_for(
+    action: str,
+    obj: models.Model,
+    *,
+    actor: Actor,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    message: str = "",
+) -> LogEntry:
+    """`record` for a tenant object: in its enterprise, and read at its user group when it
+    has one (a person, a device) or enterprise-wide when it has none (a department)."""
+    group = getattr(obj, "group", None)
+    return record(
+        action,
+        actor=actor,
+        enterprise_id=getattr(obj, "enterprise_id", None),
+        obj=obj,
+        before=before,
+        after=after,
+        message=message,
+        group_path=group.path if group is not None else "",
+    )
+
+
 def record_failure(
     action: str,
     *,

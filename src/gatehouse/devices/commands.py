@@ -23,8 +23,10 @@ from gatehouse.devices import drivers
 from gatehouse.devices.models import Device, DeviceCommand
 
 # A sent command that gets no answer within this time goes back to the queue (or fails
-# after its last attempt): the device may have rebooted or lost the reply.
-ANSWER_TIMEOUT = timedelta(seconds=90)
+# after its last attempt): the device may have rebooted, or given up waiting for a slow reply
+# (devices wait TimeoutSec, 10 s). Sending a data command twice is harmless; waiting long is
+# not, since nothing newer goes out meanwhile.
+ANSWER_TIMEOUT = timedelta(seconds=30)
 # Return code meaning "accepted, the final result follows" (sub-devices).
 RESULT_FOLLOWS = -5000
 
@@ -236,9 +238,15 @@ def collect(
     load_photo: Callable[[int], bytes],
 ) -> list[tuple[DeviceCommand, str]]:
     """The commands to hand out on this poll, rendered, marked sent. Stops before the byte
-    budget (the device's largest accepted reply) but always hands out at least one."""
+    budget (the device's largest accepted reply) but always hands out at least one.
+
+    Nothing new goes out while earlier commands await their answer: if a reply was lost on
+    the way, handing out the next ones would let the device run them first (rights for a
+    person it does not have yet). The unanswered ones are sent again after ANSWER_TIMEOUT."""
     driver = drivers.for_device(device)
     expire_overdue(device)
+    if DeviceCommand.objects.filter(device=device, state=DeviceCommand.State.SENT).exists():
+        return []
     handed: list[tuple[DeviceCommand, str]] = []
     used = 0
     now = timezone.now()

@@ -174,7 +174,7 @@ def _insert_events(device: Device, enterprise_id: int, rows: Sequence[EventRow])
         created = _insert_postgresql(device, enterprise_id, values)
     else:
         created = _insert_orm(device, enterprise_id, values)
-    _announce(device, created)
+    _announce(device, "event", [_event_payload(device, event) for event in created])
 
 
 _COLUMNS = (
@@ -245,37 +245,42 @@ def _insert_orm(device: Device, enterprise_id: int, values: list[_NewEvent]) -> 
 EVENT_COMMITS: GroupCommit[tuple[Device, Sequence[EventRow]]] = GroupCommit(_write_events)
 
 
-def _announce(device: Device, events: list[_NewEvent]) -> None:
+def _announce(device: Device, what: str, payloads: list[dict[str, Any]]) -> None:
+    """`devices.<what>.received` per row, or one `devices.<what>.backlog_received` with the
+    count when a device catches up on many rows at once."""
     group_path = device.group.path if device.group else ""
-    if len(events) > LIVE_EVENT_LIMIT:
+    if len(payloads) > LIVE_EVENT_LIMIT:
         publish(
-            "devices.event.backlog_received",
+            f"devices.{what}.backlog_received",
             enterprise_id=device.enterprise_id,
             group_path=group_path,
-            payload={"device_id": device.pk, "count": len(events)},
+            payload={"device_id": device.pk, "count": len(payloads)},
         )
         return
-    offset = timedelta(minutes=device.utc_offset_minutes)
-    for event in events:
-        temperature = event.temperature_decidegrees
+    for payload in payloads:
         publish(
-            "devices.event.received",
+            f"devices.{what}.received",
             enterprise_id=device.enterprise_id,
             group_path=group_path,
-            payload={
-                "device_id": device.pk,
-                "device": str(device),
-                "event_code": event.event_code,
-                "occurred_at": event.occurred_at.isoformat(),
-                "local_time": (event.occurred_at + offset).replace(tzinfo=None).isoformat(),
-                "door": event.door,
-                "pin": event.pin,
-                "person_id": event.person_id,
-                "verify_mode": event.verify_mode,
-                "temperature": None if temperature is None else temperature / 10,
-                "mask": event.mask,
-            },
+            payload={"device_id": device.pk, **payload},
         )
+
+
+def _event_payload(device: Device, event: _NewEvent) -> dict[str, Any]:
+    temperature = event.temperature_decidegrees
+    local_time = event.occurred_at + timedelta(minutes=device.utc_offset_minutes)
+    return {
+        "device": str(device),
+        "event_code": event.event_code,
+        "occurred_at": event.occurred_at.isoformat(),
+        "local_time": local_time.replace(tzinfo=None).isoformat(),
+        "door": event.door,
+        "pin": event.pin,
+        "person_id": event.person_id,
+        "verify_mode": event.verify_mode,
+        "temperature": None if temperature is None else temperature / 10,
+        "mask": event.mask,
+    }
 
 
 def store_door_states(device: Device, states: dict[str, Any]) -> None:
@@ -370,32 +375,12 @@ def store_enrolments(device: Device, rows: Sequence[EnrolmentRow]) -> int:
             unique_fields=["device", "kind", "key"],
             update_fields=["person", "digest", "state", "reason", "updated_at"],
         )
-        _announce_enrolments(device, enrolments)
+        _announce(
+            device,
+            "enrolment",
+            [{"pin": e.pin, "kind": e.kind, "person_id": e.person_id} for e in enrolments],
+        )
     return len(rows)
-
-
-def _announce_enrolments(device: Device, enrolments: list[Enrolment]) -> None:
-    group_path = device.group.path if device.group else ""
-    if len(enrolments) > LIVE_EVENT_LIMIT:
-        publish(
-            "devices.enrolment.backlog_received",
-            enterprise_id=device.enterprise_id,
-            group_path=group_path,
-            payload={"device_id": device.pk, "count": len(enrolments)},
-        )
-        return
-    for enrolment in enrolments:
-        publish(
-            "devices.enrolment.received",
-            enterprise_id=device.enterprise_id,
-            group_path=group_path,
-            payload={
-                "device_id": device.pk,
-                "pin": enrolment.pin,
-                "kind": enrolment.kind,
-                "person_id": enrolment.person_id,
-            },
-        )
 
 
 def store_snapshot(

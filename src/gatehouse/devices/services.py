@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from gatehouse.audit.services import record, snapshot
+from gatehouse.audit.services import record, record_for, snapshot
 from gatehouse.core.actors import Actor
 from gatehouse.core.errors import PermissionDenied, ServiceError
 from gatehouse.core.events import publish
@@ -36,9 +36,9 @@ DEVICE_FIELDS = (
     "poll_interval",
     "device_group",
 )
-# Re-reading `last_seen_at` on every poll would be one write per poll per device; the
-# offline threshold is at least 30 s, so a write every 10 s is precise enough.
-SEEN_WRITE_INTERVAL = timedelta(seconds=10)
+# Writing `last_seen_at` on every poll would be one write per poll per device; a device is
+# offline after at least 30 s of silence, so a write every 20 s keeps the status right.
+SEEN_WRITE_INTERVAL = timedelta(seconds=20)
 PACKAGE_LIMIT = 512 * 1024 * 1024
 NAME_LIMIT = 100
 
@@ -48,28 +48,6 @@ def _audited(device: Device) -> dict[str, Any]:
     if values.get("comm_key"):
         values["comm_key"] = "****"
     return values
-
-
-def _log(
-    action: str,
-    obj: Device | DeviceGroup | FirmwarePackage,
-    *,
-    actor: Actor,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    message: str = "",
-) -> None:
-    group = getattr(obj, "group", None)
-    record(
-        action,
-        actor=actor,
-        enterprise_id=obj.enterprise_id,
-        obj=obj,
-        before=before,
-        after=after,
-        message=message,
-        group_path=group.path if group is not None else "",
-    )
 
 
 def _require_superuser(actor: Actor) -> None:
@@ -292,7 +270,7 @@ def approve_device(
         device.reported_online = False
         device.save()
         _forget(device)
-        _log("devices.device.approved", device, actor=actor, after=_audited(device))
+        record_for("devices.device.approved", device, actor=actor, after=_audited(device))
         sync.request([device.pk], None)
     return device
 
@@ -334,7 +312,7 @@ def update_device(device: Device, *, actor: Actor, **values: Any) -> Device:
     _forget(device)
     after = _audited(device)
     if before != after:
-        _log("devices.device.changed", device, actor=actor, before=before, after=after)
+        record_for("devices.device.changed", device, actor=actor, before=before, after=after)
     if device.comm_key != old_key and "parameters.set" in _operations(device):
         commands.queue(
             device, "parameters.set", {"values": {"comm_key": device.comm_key}}, actor=actor
@@ -349,7 +327,7 @@ def delete_device(device: Device, *, actor: Actor) -> None:
     _require_device_visible(actor, device)
     if device.is_online():
         raise ServiceError(_("Only offline devices can be deleted."))
-    _log("devices.device.deleted", device, actor=actor, before=_audited(device))
+    record_for("devices.device.deleted", device, actor=actor, before=_audited(device))
     _forget(device)
     device.delete()
 
@@ -368,7 +346,9 @@ def move_devices(devices: Sequence[Device], *, actor: Actor, device_group: Devic
         device.group = device_group.group
         device.save(update_fields=["device_group", "group"])
         _forget(device)
-        _log("devices.device.moved", device, actor=actor, before=before, after=_audited(device))
+        record_for(
+            "devices.device.moved", device, actor=actor, before=before, after=_audited(device)
+        )
         if moved_group:
             sync.request([device.pk], None)
     return len(devices)
@@ -392,7 +372,9 @@ def create_device_group(*, actor: Actor, group: Group, name: str) -> DeviceGroup
     device_group: DeviceGroup = DeviceGroup.objects.create(
         enterprise_id=group.enterprise_id, group=group, name=_check_group_name(group, name, None)
     )
-    _log("devices.group.created", device_group, actor=actor, after={"name": device_group.name})
+    record_for(
+        "devices.group.created", device_group, actor=actor, after={"name": device_group.name}
+    )
     return device_group
 
 
@@ -404,7 +386,7 @@ def rename_device_group(device_group: DeviceGroup, *, actor: Actor, name: str) -
     before = {"name": device_group.name}
     device_group.name = _check_group_name(device_group.group, name, device_group.pk)
     device_group.save(update_fields=["name"])
-    _log(
+    record_for(
         "devices.group.changed",
         device_group,
         actor=actor,
@@ -421,7 +403,9 @@ def delete_device_group(device_group: DeviceGroup, *, actor: Actor) -> None:
         raise ServiceError(_("The default device group cannot be deleted."))
     if device_group.devices.exists():
         raise ServiceError(_("Only an empty device group can be deleted: move its devices first."))
-    _log("devices.group.deleted", device_group, actor=actor, before={"name": device_group.name})
+    record_for(
+        "devices.group.deleted", device_group, actor=actor, before={"name": device_group.name}
+    )
     device_group.delete()
 
 
@@ -466,7 +450,7 @@ def run_operation(
             for parts in drivers.for_device(device).split(device, operation, arguments or {})
         ]
         batch = commands.queue_many(device, specs, actor=actor)
-        _log(
+        record_for(
             f"devices.device.{operation.replace('.', '_')}",
             device,
             actor=actor,
@@ -555,7 +539,7 @@ def cancel_command(command: DeviceCommand, *, actor: Actor) -> None:
 def repush_failures(device: Device, *, actor: Actor) -> int:
     _require_device_visible(actor, device)
     count = sync.repush_failures(device)
-    _log(
+    record_for(
         "devices.device.repushed",
         device,
         actor=actor,

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from gatehouse.audit.services import record, snapshot
+from gatehouse.audit.services import record, record_for, snapshot
 from gatehouse.core.actors import Actor
 from gatehouse.core.errors import PermissionDenied, ServiceError
 from gatehouse.core.mail import mail_configured, public_url
@@ -80,28 +80,6 @@ def _audited(person: Person) -> dict[str, Any]:
     return values
 
 
-def _log(
-    action: str,
-    obj: Person | Department | PersonGroup,
-    *,
-    actor: Actor,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    message: str = "",
-) -> None:
-    group_path = obj.group.path if isinstance(obj, Person | PersonGroup) else ""
-    record(
-        action,
-        actor=actor,
-        enterprise_id=obj.enterprise_id,
-        obj=obj,
-        before=before,
-        after=after,
-        message=message,
-        group_path=group_path,
-    )
-
-
 def _require_same_enterprise(actor: Actor, enterprise_id: int) -> None:
     user = actor.user
     if user is not None and not user.is_superuser and user.enterprise_id != enterprise_id:
@@ -147,7 +125,7 @@ def create_person_group(*, actor: Actor, group: Group, category: str, name: str)
         category=category,
         name=_check_grouping_name(group, category, name, exclude=None),
     )
-    _log(
+    record_for(
         "people.grouping.created",
         person_group,
         actor=actor,
@@ -166,7 +144,7 @@ def rename_person_group(person_group: PersonGroup, *, actor: Actor, name: str) -
         person_group.group, person_group.category, name, exclude=person_group.pk
     )
     person_group.save(update_fields=["name"])
-    _log(
+    record_for(
         "people.grouping.changed",
         person_group,
         actor=actor,
@@ -183,7 +161,7 @@ def delete_person_group(person_group: PersonGroup, *, actor: Actor) -> None:
         raise ServiceError(_("The default grouping cannot be deleted."))
     if person_group.persons.exists():
         raise ServiceError(_("Only an empty grouping can be deleted: it still has persons."))
-    _log(
+    record_for(
         "people.grouping.deleted",
         person_group,
         actor=actor,
@@ -235,7 +213,7 @@ def create_department(
     department.save()
     department.path = node_path(parent, department.pk)
     department.save(update_fields=["path"])
-    _log(
+    record_for(
         "people.department.created",
         department,
         actor=actor,
@@ -278,7 +256,7 @@ def update_department(
         tree = Department.objects.filter(enterprise_id=department.enterprise_id)
         move_subtree(tree, department, new_parent)
         department.refresh_from_db()
-    _log(
+    record_for(
         "people.department.moved" if moved else "people.department.changed",
         department,
         actor=actor,
@@ -297,7 +275,7 @@ def delete_department(department: Department, *, actor: Actor) -> None:
         )
     if department.persons.exists():
         raise ServiceError(_("Only an empty department can be deleted: it still has persons."))
-    _log(
+    record_for(
         "people.department.deleted",
         department,
         actor=actor,
@@ -478,7 +456,7 @@ def create_person(*, actor: Actor, enterprise_id: int | None = None, **values: A
         setattr(person, name, value)
     person.created_at = person.updated_at = timezone.now()
     person.save(force_insert=True)
-    _log(
+    record_for(
         f"people.{person.category}.created",
         person,
         actor=actor,
@@ -565,7 +543,7 @@ def create_persons(
         results.append(person)
     Person.objects.bulk_create(created, batch_size=500)
     for person in created:
-        _log(f"people.{person.category}.created", person, actor=actor, after=_audited(person))
+        record_for(f"people.{person.category}.created", person, actor=actor, after=_audited(person))
     return results
 
 
@@ -586,7 +564,7 @@ def update_person(person: Person, *, actor: Actor, **changes: Any) -> Person:
         return person
     person.updated_at = timezone.now()
     person.save()
-    _log(
+    record_for(
         f"people.{person.category}.changed",
         person,
         actor=actor,
@@ -601,7 +579,7 @@ def update_person(person: Person, *, actor: Actor, **changes: Any) -> Person:
 def delete_person(person: Person, *, actor: Actor) -> None:
     require_visible_group(actor, person.group)
     photo = person.photo
-    _log(
+    record_for(
         f"people.{person.category}.deleted",
         person,
         actor=actor,
@@ -680,7 +658,7 @@ def set_photo(
     gallery.add(person, photo)
     if previous is not None:
         photos.forget_if_unused(previous)
-    _log(
+    record_for(
         f"people.{person.category}.photo_changed",
         person,
         actor=actor,
@@ -711,7 +689,7 @@ def remove_photo(person: Person, *, actor: Actor) -> Person:
     person.updated_at = timezone.now()
     person.save(update_fields=["photo", "updated_at"])
     photos.forget_if_unused(previous)
-    _log(
+    record_for(
         f"people.{person.category}.photo_changed",
         person,
         actor=actor,
@@ -764,7 +742,7 @@ def enable_app_login(person: Person, *, actor: Actor, server_url: str) -> AppLog
             else _("%(person)s has no e-mail address, so no e-mail was sent.") % {"person": person}
         )
         outcome = AppLoginOutcome(mailed=False, password=password, reason=reason)
-    _log(
+    record_for(
         f"people.{person.category}.app_login_enabled",
         person,
         actor=actor,
@@ -803,7 +781,7 @@ def disable_app_login(person: Person, *, actor: Actor) -> Person:
     require_visible_group(actor, person.group)
     before = snapshot(person, ("app_login_enabled",))
     _save_app_login(person, enabled=False, password_hash="")
-    _log(
+    record_for(
         f"people.{person.category}.app_login_disabled",
         person,
         actor=actor,

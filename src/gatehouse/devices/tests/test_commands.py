@@ -139,3 +139,20 @@ def test_the_periodic_watch_announces_silent_devices_and_settles_commands(
     assert "1 device went offline." in job.log
     assert _reload(command).state == DeviceCommand.State.EXPIRED
     assert Device.objects.get(pk=device.pk).reported_online is False
+
+
+def test_nothing_new_goes_out_while_a_command_awaits_its_answer(device: Any, cast: Any) -> None:
+    actor = Actor.for_user(cast.a_admin)
+    first, second = (
+        services.run_operation([device], "device.reboot", actor=actor)[0],
+        services.run_operation([device], "time.sync", actor=actor)[0],
+    )
+
+    def collect() -> list[int]:
+        handed = commands.collect(device, budget_bytes=40, max_commands=10, load_photo=bytes)
+        return [c.pk for c, _text in handed]
+
+    assert collect() == [first.pk]  # the tiny budget lets one through
+    assert collect() == []  # its answer has not come: the device might run the next one first
+    commands.record_results(device, [commands.CommandResult(first.command_id, 0)])
+    assert collect() == [second.pk]

@@ -73,6 +73,18 @@ class ZkPushDriver:
     name = NAME
 
     def capabilities(self, device: Device) -> Capabilities:
+        """Read from the device's dictionaries, remembered on the instance while they are the
+        same objects (a sync asks once per item)."""
+        key = (device.dialect, id(device.registry), id(device.options), id(device.session))
+        cached = device.__dict__.get("_zkpush_capabilities")
+        if cached is not None and cached[0] == key:
+            result: Capabilities = cached[1]
+            return result
+        result = self._read_capabilities(device)
+        device.__dict__["_zkpush_capabilities"] = (key, result)
+        return result
+
+    def _read_capabilities(self, device: Device) -> Capabilities:
         values: dict[str, Any] = {**device.registry, **device.options}
         if _dialect(device) == Dialect.ATT:
             info = device.session.get("info", {})

@@ -122,3 +122,28 @@ def test_commands_are_collected_and_results_recorded(acc_device: Any, cast: Any)
         command = DeviceCommand.objects.get(command_id=command_id)
     assert command.state == DeviceCommand.State.DONE
     assert command.return_code == 0
+
+
+def test_stored_events_are_published_after_commit(
+    acc_device: Any, cast: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from gatehouse.core import events
+
+    heard: list[tuple[str, dict[str, Any]]] = []
+
+    def listener(name: str, _enterprise: Any, _path: str, payload: dict[str, Any]) -> None:
+        heard.append((name, payload))
+
+    events.subscribe("devices.event.", listener)
+    line = "time=2025-01-10 09:12:44\tpin=77\tevent=102\teventaddr=1\tindex=9\ttemperature=37.9"
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            acc_device.post("cdata", line, table="rtlog")
+            acc_device.post("cdata", line, table="rtlog")  # a re-send is not news
+    finally:
+        events.unsubscribe("devices.event.", listener)
+    assert [name for name, _payload in heard] == ["devices.event.received"]
+    payload = heard[0][1]
+    assert payload["event_code"] == 102
+    assert payload["temperature"] == 37.9
+    assert payload["local_time"] == "2025-01-10T09:12:44"
