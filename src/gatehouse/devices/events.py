@@ -14,6 +14,7 @@ EVENT_LABELS: dict[str, Promise] = {
     "devices.device.online": _("Device online"),
     "devices.device.offline": _("Device offline"),
     "devices.device.repushed": _("Failed items sent again"),
+    "devices.device.failures_exported": _("Device failure table exported"),
     "devices.group.created": _("Device group created"),
     "devices.group.changed": _("Device group changed"),
     "devices.group.deleted": _("Device group deleted"),

@@ -81,6 +81,14 @@ def dedupe_key(*parts: object) -> int:
     return int.from_bytes(digest, "big") & 0x7FFF_FFFF_FFFF_FFFF
 
 
+def event_key(row: EventRow) -> int:
+    """The record's wall-clock second (32 bits) above 31 bits of its identity's hash: unique
+    like a plain hash, but a device's new records land at the end of the unique index instead
+    of all over it, which keeps a long backlog upload fast."""
+    seconds = max(0, int((row.local_time - _EARLIEST).total_seconds())) & 0xFFFF_FFFF
+    return (seconds << 31) | (dedupe_key(row.identity) & 0x7FFF_FFFF)
+
+
 def to_utc(device: Device, local_time: datetime) -> datetime:
     """A device's wall-clock time as an aware UTC time, through the device's zone offset."""
     offset = timedelta(minutes=device.utc_offset_minutes)
@@ -152,7 +160,7 @@ class _NewEvent:
 
 
 def _insert_events(device: Device, enterprise_id: int, rows: Sequence[EventRow]) -> None:
-    keyed = {dedupe_key(row.identity): row for row in rows}
+    keyed = {event_key(row): row for row in rows}
     persons = _persons_by_pin(enterprise_id, (row.pin for row in keyed.values()))
     values = [
         _NewEvent(

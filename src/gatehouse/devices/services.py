@@ -549,6 +549,21 @@ def repush_failures(device: Device, *, actor: Actor) -> int:
     return count
 
 
+def export_failures(
+    device: Device, rows: Sequence[Sequence[str]], *, actor: Actor
+) -> tuple[str, bytes]:
+    """The failure table as xlsx (5.2.1), and the system log entry saying who took it."""
+    from gatehouse.core.spreadsheets import write_table
+
+    _require_device_visible(actor, device)
+    title = _("Failures %(device)s") % {"device": device.serial_number}
+    headers = [_("Kind"), _("Personnel ID"), _("Person"), _("Reason")]
+    content = write_table(title=title, headers=headers, rows=rows, file_format="xlsx")
+    name = f"{title}.xlsx"
+    record_for("devices.device.failures_exported", device, actor=actor, message=name)
+    return name, content
+
+
 # --- firmware packages (3.2) -----------------------------------------------------------------
 
 

@@ -25,7 +25,7 @@ from django.views import View
 from gatehouse.core.actors import Actor
 from gatehouse.core.errors import ServiceError
 from gatehouse.core.permissions import has_permission
-from gatehouse.core.spreadsheets import download, write_table
+from gatehouse.core.spreadsheets import download
 from gatehouse.core.views import (
     ObjectDeleteView,
     ObjectDetailView,
@@ -424,11 +424,10 @@ class DeviceFailureExportView(DeviceMixin, PermissionRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         device: Device = get_object_or_404(self.get_queryset(), pk=pk)
-        rows = failure_table(device)
-        headers = [_("Kind"), _("Personnel ID"), _("Person"), _("Reason")]
-        title = _("Failures %(device)s") % {"device": device.serial_number}
-        content = write_table(title=title, headers=headers, rows=rows, file_format="xlsx")
-        return download(content, f"{title}.xlsx", "xlsx")
+        name, content = services.export_failures(
+            device, failure_table(device), actor=Actor.from_request(request)
+        )
+        return download(content, name, "xlsx")
 
 
 # --- command log, operation logs, events ----------------------------------------------------

@@ -18,6 +18,7 @@ from django.test import Client
 from django.utils import timezone
 from tests.support import login_client
 
+from gatehouse.audit.models import LogEntry
 from gatehouse.core.actors import Actor
 from gatehouse.core.scoping import platform_scope, tenant_scope
 from gatehouse.devices import services, sync
@@ -441,6 +442,9 @@ def test_failure_export_is_an_xlsx_of_the_failure_table(
         ("Person", "AB12", "Grace Hopper"),
     ]
     assert all("is not a number" in str(row[3]) for row in rows[1:])
+    with tenant_scope(failing_gate.enterprise_id):
+        entry = LogEntry.objects.get(action="devices.device.failures_exported")
+    assert entry.actor_label == "a-admin"
 
 
 def test_repush_failures_queues_them_again(failing_gate: Device, admin: Client) -> None:
