@@ -442,7 +442,7 @@ def test_failure_export_is_an_xlsx_of_the_failure_table(
         ("Person", "AB12", "Grace Hopper"),
     ]
     assert all("is not a number" in str(row[3]) for row in rows[1:])
-    with tenant_scope(failing_gate.enterprise_id):
+    with tenant_scope(failing_gate.enterprise_id or 0):
         entry = LogEntry.objects.get(action="devices.device.failures_exported")
     assert entry.actor_label == "a-admin"
 

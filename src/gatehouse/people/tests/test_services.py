@@ -276,8 +276,6 @@ def test_an_enterprise_with_persons_and_departments_can_be_deleted(
     )
     make_person("1001", department=child)
     with platform_scope():
-        tenancy_services.delete_enterprise(
-            acme.enterprise_a, actor=Actor.for_user(acme.superadmin)
-        )
+        tenancy_services.delete_enterprise(acme.enterprise_a, actor=Actor.for_user(acme.superadmin))
         assert not Enterprise.objects.filter(pk=acme.enterprise_a.pk).exists()
         assert not Person.objects.filter(enterprise_id=acme.enterprise_a.pk).exists()

@@ -162,6 +162,7 @@ VERIFY_MODE_NAMES: dict[int, str] = {
     200: "other",
 }
 
+
 def gettext_noop(message: str) -> str:
     """Marks a message for the translation catalogs (the name `makemessages` looks for);
     this package stays free of Django, the driver translates the text when it shows it."""
