@@ -585,6 +585,14 @@ async def _one_change(fleet: Any, enterprise: Any, pid: int, poll: float) -> tup
         await runner
 
 
+def _open_commands(enterprise: Any) -> int:
+    from gatehouse.core.scoping import tenant_scope
+    from gatehouse.devices.models import DeviceCommand
+
+    with tenant_scope(enterprise.pk):
+        return int(DeviceCommand.objects.filter(state__in=DeviceCommand.OPEN_STATES).count())
+
+
 def scale() -> list[Result]:
     """1,000 devices polling every 5 s: the server's share of the machine."""
     from gatehouse_sim.fleet import DeviceOptions, Fleet
@@ -609,7 +617,16 @@ def scale() -> list[Result]:
         async def measure() -> float:
             stop = asyncio.Event()
             runner = asyncio.create_task(fleet.run(stop))
-            await asyncio.sleep(max(30.0, count * 0.03))  # every device registered and synced
+            # steady state: every device registered and nothing left to send
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 600
+            while loop.time() < deadline:
+                await asyncio.sleep(2.0)
+                if all(d.registered for d in fleet.devices) and not await asyncio.to_thread(
+                    _open_commands, enterprise
+                ):
+                    break
+            await asyncio.sleep(2 * poll)
             before = _process_tree_cpu(pid)
             await asyncio.sleep(window)
             used = _process_tree_cpu(pid) - before

@@ -7,6 +7,7 @@ cross-site sockets riding on the session cookie) and is authenticated by the ses
 from __future__ import annotations
 
 import os
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gatehouse.settings")
 
@@ -20,10 +21,24 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from gatehouse.core.events import publish_from_loop  # noqa: E402
 from gatehouse.core.realtime import websocket_urlpatterns  # noqa: E402
+from gatehouse.devices.endpoints import answer_fast  # noqa: E402
+from gatehouse.devices.middleware import DeviceASGIHandler, is_device_path  # noqa: E402
+
+device_asgi_app = DeviceASGIHandler()
+
+
+async def http_app(scope: Any, receive: Any, send: Any) -> None:
+    """Devices (`/iclock/...`) to their own handler, everything else to Django's."""
+    if is_device_path(scope["path"]):
+        if not await answer_fast(scope, send):
+            await device_asgi_app(scope, receive, send)
+        return
+    await django_asgi_app(scope, receive, send)
+
 
 application = ProtocolTypeRouter(
     {
-        "http": publish_from_loop(django_asgi_app),
+        "http": publish_from_loop(http_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -194,3 +194,32 @@ def test_register_from_device_sets_the_persons_photo(cast: Any, transport: Any) 
     with tenant_scope(cast.enterprise_a.pk):
         person.refresh_from_db()
         assert person.photo is not None
+
+
+def test_idle_polls_are_answered_without_django_until_there_is_work(
+    cast: Any, transport: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gatehouse.devices.middleware import DeviceASGIHandler
+
+    device = SimDevice(SERVER, "E2EACC06", "acc", transport=transport)
+    _run(device.connect())
+    _approve(cast, "E2EACC06")
+    _run(device.connect())
+    _run(_settle(device))
+    assert _run(device.poll_once()) == 0  # the full view finds nothing: the device is idle now
+
+    full_views: list[str] = []
+    original = DeviceASGIHandler.get_response_async
+
+    async def counting(self: Any, request: Any) -> Any:
+        full_views.append(request.path)
+        return await original(self, request)
+
+    monkeypatch.setattr(DeviceASGIHandler, "get_response_async", counting)
+    assert _run(device.poll_once()) == 0
+    assert full_views == []  # answered from the cache
+    with tenant_scope(cast.enterprise_a.pk):
+        stored = Device.objects.get(serial_number="E2EACC06")
+        device_services.run_operation([stored], "device.reboot", actor=Actor.for_user(cast.a_admin))
+    assert _run(device.poll_once()) == 1  # work was signalled: the full view hands it out
+    assert "/iclock/getrequest" in full_views

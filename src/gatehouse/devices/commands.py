@@ -94,9 +94,9 @@ def _reserve_ids(device: Device, count: int) -> list[str]:
 # --- "is there anything for this device?" without the database --------------------------------
 # A device polls every few seconds and almost always gets "OK". Queuing work bumps a counter in
 # the cache (shared through Redis in production); a poll that found nothing records the counter
-# it saw. Until the counter moves, or IDLE_RECHECK passes (expiries, unanswered commands), a
-# poll needs no query.
-IDLE_RECHECK = 15
+# it saw. Until the counter moves, or IDLE_RECHECK passes, a poll needs no query (expiries and
+# unanswered commands are also settled by the device watch job every minute).
+IDLE_RECHECK = 60
 
 
 def _work_key(device_id: int) -> str:

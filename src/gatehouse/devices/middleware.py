@@ -1,7 +1,8 @@
 """Device protocol endpoints live at fixed paths at the host root (`/iclock/...`: devices
-cannot add a prefix). This middleware, first in the chain, hands those paths straight to the
-driver's URLconf: no session, CSRF, locale or HTTPS redirect applies to a device, and a
-device request costs one URL match instead of the whole console stack.
+cannot add a prefix). They go straight to the driver's URLconf: no session, CSRF, locale or
+HTTPS redirect applies to a device, and a device request costs one URL match instead of the
+whole console stack. Under ASGI (`gatehouse serve`) `DeviceASGIHandler` takes them; through
+WSGI and the test client, `DeviceEndpointMiddleware`, first in the chain.
 
 Under ASGI, Django gives each synchronous request a thread of its own that ends with the
 request, and with it the thread's database connection: a device request would pay for a new
@@ -13,12 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
+from django.core.handlers.asgi import ASGIHandler
 from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -58,29 +59,17 @@ def _run(view: DeviceView, request: HttpRequest) -> HttpResponseBase:
 
 
 class DeviceEndpointMiddleware:
-    sync_capable = True
-    async_capable = True
+    """Device paths that reach the ordinary handler (WSGI, the test client) are answered
+    here, first in the chain, without the console's middleware."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
 
-    def __call__(self, request: HttpRequest) -> Any:
-        if iscoroutinefunction(self):
-            return self._acall(request)
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         view = _device_view(request)
         if view is None:
             return self.get_response(request)
         return _run(view, request)
-
-    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
-        view = _device_view(request)
-        if view is None:
-            response: Awaitable[HttpResponseBase] = self.get_response(request)
-            return await response
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(_executor(), functools.partial(_run, view, request))
 
 
 @functools.cache
@@ -89,3 +78,23 @@ def _executor() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(
         max_workers=settings.DEVICE_REQUEST_THREADS, thread_name_prefix="device-request"
     )
+
+
+class DeviceASGIHandler(ASGIHandler):
+    """The ASGI entry for device paths (asgi.py routes them here). Django would run the
+    middleware chain in synchronous mode on a thread made for each request, which also means
+    a new database connection each time; device views instead run on the long-lived pool."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.handle(scope, receive, send)
+
+    async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
+        view = _device_view(request) or _not_found
+        loop = asyncio.get_running_loop()
+        response = await loop.run_in_executor(_executor(), functools.partial(_run, view, request))
+        response._resource_closers.append(request.close)  # type: ignore[attr-defined]
+        return response
+
+
+def is_device_path(path: str) -> bool:
+    return endpoints.urlconf_for(path) is not None

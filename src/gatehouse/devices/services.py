@@ -175,6 +175,15 @@ def save_session(device: Device, session: Mapping[str, Any]) -> None:
         DEVICE_CACHE.put(device)
 
 
+def touch(device: Device) -> None:
+    """Record a contact that needed nothing else (an idle poll): the last-seen time only."""
+    now = timezone.now()
+    with platform_scope():
+        Device.objects.filter(pk=device.pk).update(last_seen_at=now)
+    device.last_seen_at = now
+    DEVICE_CACHE.put(device)
+
+
 def fresh_device(device: Device) -> Device:
     """The device as stored now (not as cached): for rare requests that must not act on a
     copy a few seconds old, such as registration."""
@@ -195,10 +204,10 @@ class _DeviceCache:
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[float, Device]] = {}
 
-    def get(self, serial_number: str) -> Device | None:
+    def get(self, serial_number: str, max_age: float | None = None) -> Device | None:
         with self._lock:
             entry = self._entries.get(serial_number)
-        if entry is None or time.monotonic() - entry[0] > self.TTL:
+        if entry is None or time.monotonic() - entry[0] > (max_age or self.TTL):
             return None
         return copy.copy(entry[1])
 

@@ -10,6 +10,8 @@ class ZkPushConfig(AppConfig):
     def ready(self) -> None:
         from gatehouse.devices import drivers, endpoints
         from gatehouse.drivers.zkpush.driver import DRIVER
+        from gatehouse.drivers.zkpush.fastpath import answer_idle_poll
 
         drivers.register(DRIVER)
         endpoints.register("/iclock/", "gatehouse.drivers.zkpush.urls")
+        endpoints.register_fast_path(answer_idle_poll)
