@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -98,3 +99,22 @@ class DeviceASGIHandler(ASGIHandler):
 
 def is_device_path(path: str) -> bool:
     return endpoints.urlconf_for(path) is not None
+
+
+def close_pool_connections() -> None:
+    """Close the database connections of the device-request threads (each thread's own) and
+    stop the threads: for a process that ends, or a test database that must be dropped."""
+    if _executor.cache_info().currsize == 0:
+        return
+    executor = _executor()
+    workers = settings.DEVICE_REQUEST_THREADS
+    barrier = threading.Barrier(workers)
+
+    def close_in_this_thread() -> None:
+        barrier.wait(timeout=30)  # one task per thread: all of them run at once
+        connections.close_all()
+
+    for future in [executor.submit(close_in_this_thread) for _ in range(workers)]:
+        future.result(timeout=60)
+    executor.shutdown(wait=True)
+    _executor.cache_clear()
