@@ -4,12 +4,14 @@ collect commands when they poll; nothing is ever pushed to a device."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache.backends.base import BaseCache
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -107,24 +109,31 @@ def _idle_key(device_id: int) -> str:
     return f"devices:idle:{device_id}"
 
 
+@functools.cache
+def _work_cache() -> BaseCache:
+    """One cache client for the process. `django.core.cache.cache` is per request context
+    under ASGI, so each poll would open a new Redis connection; this one keeps its pool."""
+    return caches.create_connection(DEFAULT_CACHE_ALIAS)
+
+
 def signal_work(device_id: int) -> None:
     """Tell the device's next poll to look (called after commit)."""
     key = _work_key(device_id)
     try:
-        cache.incr(key)
+        _work_cache().incr(key)
     except ValueError:
-        cache.set(key, 1, timeout=None)
+        _work_cache().set(key, 1, timeout=None)
 
 
 def work_state(device_id: int) -> tuple[int, bool]:
     """(the work counter now, whether a poll already found nothing at this counter)."""
-    values = cache.get_many([_work_key(device_id), _idle_key(device_id)])
+    values = _work_cache().get_many([_work_key(device_id), _idle_key(device_id)])
     version = int(values.get(_work_key(device_id), 0))
     return version, values.get(_idle_key(device_id)) == version
 
 
 def mark_idle(device_id: int, version: int) -> None:
-    cache.set(_idle_key(device_id), version, timeout=IDLE_RECHECK)
+    _work_cache().set(_idle_key(device_id), version, timeout=IDLE_RECHECK)
 
 
 def queue_many(
