@@ -352,11 +352,10 @@ def cancel(command: DeviceCommand, *, actor: Actor) -> None:
     )
 
 
-def retry(command: DeviceCommand) -> DeviceCommand:
-    """Queue a failed or expired command again as a new command (a new id: the device may
-    remember the old one)."""
-    return queue_many(
-        command.device,
-        [CommandSpec(command.operation, command.arguments, command.summary, command.is_sync)],
-        actor=Actor.system(command.actor or "system"),
-    )[0]
+def note_result(command: DeviceCommand | None, values: Mapping[str, Any]) -> None:
+    """Keep what a device sent back for a command before its final answer (query packets,
+    counts, options)."""
+    if command is None:
+        return
+    command.result = {**command.result, **values}
+    command.save(update_fields=["result"])

@@ -26,7 +26,7 @@ from gatehouse.devices import commands, drivers, sync
 from gatehouse.devices.commands import CommandSpec
 from gatehouse.devices.models import Device, DeviceCommand, DeviceGroup, FirmwarePackage
 from gatehouse.tenancy.models import Enterprise, Group
-from gatehouse.tenancy.services import require_visible_group
+from gatehouse.tenancy.services import require_superuser, require_visible_group
 
 DEVICE_FIELDS = (
     "name",
@@ -50,14 +50,9 @@ def _audited(device: Device) -> dict[str, Any]:
     return values
 
 
-def _require_superuser(actor: Actor) -> None:
-    if actor.kind.value != "system" and (actor.user is None or not actor.user.is_superuser):
-        raise PermissionDenied(_("Only the platform super administrator can do this."))
-
-
 def _require_device_visible(actor: Actor, device: Device) -> None:
     if device.group is None:
-        _require_superuser(actor)
+        require_superuser(actor)
     else:
         require_visible_group(actor, device.group)
 
@@ -258,7 +253,7 @@ def approve_device(
 ) -> Device:
     """Assign a pending device to an enterprise and group; from its next contact it is
     registered, gets its settings and is synced."""
-    _require_superuser(actor)
+    require_superuser(actor)
     if not device.is_pending:
         raise ServiceError(_("This device is already assigned to an enterprise."))
     if not enterprise.is_active:

@@ -88,7 +88,7 @@ def _log(
     )
 
 
-def _require_superuser(actor: Actor) -> None:
+def require_superuser(actor: Actor) -> None:
     if actor.kind.value != "system" and (actor.user is None or not actor.user.is_superuser):
         raise PermissionDenied(_("Only the platform super administrator can do this."))
 
@@ -145,7 +145,7 @@ def create_enterprise(
     """Create an enterprise with its root group and its enterprise administrator.
 
     Returns the administrator's one-time password, which must be changed at first login."""
-    _require_superuser(actor)
+    require_superuser(actor)
     with platform_scope():
         if Enterprise.objects.filter(code__iexact=code).exists():
             raise ServiceError(_("An enterprise with this code already exists."), field="code")
@@ -179,7 +179,7 @@ def create_enterprise(
 
 @transaction.atomic
 def update_enterprise(enterprise: Enterprise, *, actor: Actor, **changes: Any) -> Enterprise:
-    _require_superuser(actor)
+    require_superuser(actor)
     before = snapshot(enterprise, ENTERPRISE_FIELDS)
     if "code" in changes:
         with platform_scope():
@@ -212,7 +212,7 @@ ENTERPRISE_DELETE_STEPS: list[Callable[[Enterprise], None]] = []
 def delete_enterprise(enterprise: Enterprise, *, actor: Actor) -> None:
     """Delete an enterprise and all its data. Tenant-owned rows cascade; devices point at the
     enterprise with SET_NULL and so fall back to the platform's unassigned pool."""
-    _require_superuser(actor)
+    require_superuser(actor)
     before = snapshot(enterprise, ENTERPRISE_FIELDS)
     with platform_scope():
         # Apps built on tenancy remove what protects the groups (persons, ...) first.

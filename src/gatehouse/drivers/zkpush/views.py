@@ -549,23 +549,16 @@ def querydata(request: HttpRequest, device: Device, query: DeviceQuery) -> HttpR
     if kind == "options":
         options = acc.parse_options_body(request.body)
         services.record_identity(device, options, options={**device.options, **options})
-        _note_result(command, {"options": options})
+        commands.note_result(command, {"options": options})
         return reply(OK)
     if kind == "count":
         count = acc.parse_count_body(upload.tablename, request.body)
-        _note_result(command, {"count": count})
+        commands.note_result(command, {"count": count})
         return reply(acc.build_table_ack(upload.tablename, count))
     count = _store_tabledata(device, upload.tablename, request.body)
     if command is not None:
-        _note_result(command, {"received": int(command.result.get("received", 0)) + count})
+        commands.note_result(command, {"received": int(command.result.get("received", 0)) + count})
     return reply(acc.build_table_ack(upload.tablename, count))
-
-
-def _note_result(command: DeviceCommand | None, values: dict[str, Any]) -> None:
-    if command is None:
-        return
-    command.result = {**command.result, **values}
-    command.save(update_fields=["result"])
 
 
 # --- small requests ------------------------------------------------------------------------------
