@@ -30,16 +30,18 @@ def _fast_hashing_and_clean_cache(settings: Any, tmp_path: Path) -> Iterator[Non
     that language active in the thread, and the next test in the worker would inherit it.
     Each test has its own media folder: clean-ups (housekeeping) in one test, or one xdist
     worker, must not remove the files another is looking at. Devices are cached by serial
-    number per process; serial numbers repeat between tests."""
+    number per process; serial numbers and ids repeat between tests."""
     from django.core.cache import cache
     from django.utils import translation
 
+    from gatehouse.devices import caches
     from gatehouse.devices.services import DEVICE_CACHE
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
     DEVICE_CACHE.clear()
+    caches.clear_all()
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()

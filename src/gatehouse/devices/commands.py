@@ -5,7 +5,7 @@ collect commands when they poll; nothing is ever pushed to a device."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy
 from gatehouse.core.actors import Actor
 from gatehouse.core.events import publish
 from gatehouse.devices import drivers
-from gatehouse.devices.models import Device, DeviceCommand
+from gatehouse.devices.caches import SharedCache
+from gatehouse.devices.models import CommandPayload, Device, DeviceCommand
 
 # A sent command that gets no answer within this time goes back to the queue (or fails
 # after its last attempt): the device may have rebooted, or given up waiting for a slow reply
@@ -80,10 +81,68 @@ def operation_label(operation: str) -> str:
 
 @dataclass(frozen=True)
 class CommandSpec:
+    """One command to queue. With a `content_digest` (sync batches) the arguments are stored
+    once per enterprise in a shared payload and every device's command points at it."""
+
     operation: str
     arguments: Mapping[str, Any] = field(default_factory=dict)
     summary: str = ""
     is_sync: bool = False
+    content_digest: str = ""
+
+
+# Shared payload arguments by payload id, and the text drivers rendered from them by
+# (payload id, driver, rendering variant): both never change under their key.
+PAYLOAD_ARGUMENTS: SharedCache[int, Mapping[str, Any]] = SharedCache(
+    32 * 1024 * 1024, lambda arguments: 256 + 256 * len(arguments.get("records") or ())
+)
+RENDERED: SharedCache[tuple[int, str, Hashable], str] = SharedCache(64 * 1024 * 1024, len)
+
+
+def _store_payloads(device: Device, specs: Sequence[CommandSpec]) -> dict[str, int]:
+    """Payload ids by content digest, storing the ones the enterprise does not have yet (a
+    device syncing the same batch at the same moment inserts it too: conflicts are skipped)."""
+    wanted = {spec.content_digest: spec for spec in specs if spec.content_digest}
+    if not wanted:
+        return {}
+    stored = CommandPayload.objects.filter(digest__in=list(wanted)).values_list("digest", "pk")
+    ids: dict[str, int] = dict(stored)
+    new = [
+        CommandPayload(
+            enterprise_id=device.enterprise_id or 0,
+            digest=digest,
+            operation=spec.operation,
+            arguments=dict(spec.arguments),
+        )
+        for digest, spec in wanted.items()
+        if digest not in ids
+    ]
+    if new:
+        CommandPayload.objects.bulk_create(new, ignore_conflicts=True)
+        ids.update(
+            CommandPayload.objects.filter(
+                digest__in=[payload.digest for payload in new]
+            ).values_list("digest", "pk")
+        )
+    return ids
+
+
+def arguments_of(command: DeviceCommand) -> Mapping[str, Any]:
+    """A command's arguments, from its shared payload if it has one."""
+    if command.payload_id is None:
+        return dict(command.arguments)
+    return _payload_arguments([command.payload_id])[command.payload_id]
+
+
+def _payload_arguments(payload_ids: Iterable[int]) -> dict[int, Mapping[str, Any]]:
+    found, missing = PAYLOAD_ARGUMENTS.get_many(payload_ids)
+    if missing:
+        for pk, arguments in CommandPayload.objects.filter(pk__in=missing).values_list(
+            "pk", "arguments"
+        ):
+            found[pk] = arguments
+            PAYLOAD_ARGUMENTS.put(pk, arguments)
+    return found
 
 
 def _reserve_ids(device: Device, count: int) -> list[str]:
@@ -146,13 +205,15 @@ def queue_many(
         raise ValueError("a pending device gets no commands")
     now = timezone.now()
     ids = _reserve_ids(device, len(specs))
+    payloads = _store_payloads(device, specs)
     commands = [
         DeviceCommand(
             enterprise_id=device.enterprise_id,
             device=device,
             command_id=command_id,
             operation=spec.operation,
-            arguments=dict(spec.arguments),
+            arguments={} if spec.content_digest else dict(spec.arguments),
+            payload_id=payloads.get(spec.content_digest),
             summary=(spec.summary or operation_label(spec.operation))[:255],
             created_at=now,
             expires_at=now + EXPIRY[spec.operation] if spec.operation in EXPIRY else None,
@@ -244,7 +305,7 @@ def collect(
     *,
     budget_bytes: int,
     max_commands: int,
-    load_photo: Callable[[int], bytes],
+    load_photos: drivers.PhotoLoader,
 ) -> list[tuple[DeviceCommand, str]]:
     """The commands to hand out on this poll, rendered, marked sent. Stops before the byte
     budget (the device's largest accepted reply) but always hands out at least one.
@@ -260,10 +321,13 @@ def collect(
     used = 0
     now = timezone.now()
     queued = DeviceCommand.objects.filter(device=device, state=DeviceCommand.State.QUEUED)
-    for command in queued.order_by("id").select_related("device__group")[:max_commands]:
+    # a shared payload's text is usually rendered already: its records are not loaded here
+    batch = list(queued.order_by("id").defer("arguments", "result")[:max_commands])
+    variant = driver.render_variant(device)
+    for command in batch:
         command.device = device
         try:
-            text = driver.render(device, command, load_photo)
+            text = _render(driver, device, command, variant, load_photos)
         except (ValueError, LookupError) as exc:
             _finish(command, DeviceCommand.State.FAILED, code=None, message=str(exc))
             continue
@@ -277,6 +341,26 @@ def collect(
             state=DeviceCommand.State.SENT, sent_at=now, attempts=F("attempts") + 1
         )
     return handed
+
+
+def _render(
+    driver: drivers.DeviceDriver,
+    device: Device,
+    command: DeviceCommand,
+    variant: Hashable,
+    load_photos: drivers.PhotoLoader,
+) -> str:
+    """The command's wire text; a shared payload is rendered once per driver variant and
+    process, not once per device."""
+    if command.payload_id is None:
+        return driver.render(device, command, load_photos)
+    key = (command.payload_id, device.driver, variant)
+    text = RENDERED.get(key)
+    if text is None:
+        command.arguments = dict(arguments_of(command))  # what the driver renders from
+        text = driver.render(device, command, load_photos)
+        RENDERED.put(key, text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -317,10 +401,8 @@ def record_results(device: Device, results: Iterable[CommandResult]) -> int:
                 command.save(update_fields=["result"])
                 continue
             applied += 1
-            if result.return_code >= 0 and command.is_sync:
-                command.state = DeviceCommand.State.DONE
+            if result.return_code >= 0 and command.is_sync and not result.details:
                 command.return_code = result.return_code
-                command.finished_at = now
                 settled.append(command)
                 continue
             ok = result.return_code >= 0
@@ -331,13 +413,23 @@ def record_results(device: Device, results: Iterable[CommandResult]) -> int:
                 message="" if ok else driver.return_message(device, result.return_code),
             )
         if settled:
-            DeviceCommand.objects.bulk_update(
-                settled, ["state", "return_code", "finished_at", "result"], batch_size=500
-            )
-            from gatehouse.devices import sync
-
-            sync.commands_done(settled)
+            _settle(settled, now)
     return applied
+
+
+def _settle(done: list[DeviceCommand], now: Any) -> None:
+    """Mark successful sync commands done: one update per return code (nearly always 0)."""
+    by_code: dict[int | None, list[int]] = {}
+    for command in done:
+        command.state, command.finished_at = DeviceCommand.State.DONE, now
+        by_code.setdefault(command.return_code, []).append(command.pk)
+    for code, pks in by_code.items():
+        DeviceCommand.objects.filter(pk__in=pks).update(
+            state=DeviceCommand.State.DONE, return_code=code, finished_at=now
+        )
+    from gatehouse.devices import sync
+
+    sync.commands_done(done)
 
 
 def cancel(command: DeviceCommand, *, actor: Actor) -> None:

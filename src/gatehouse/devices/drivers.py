@@ -4,7 +4,7 @@ device can do and which items it can hold; drivers register themselves in AppCon
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from django.utils.functional import Promise
 
     from gatehouse.devices.models import Device, DeviceCommand
+
+# Face photo bytes by photo id, fetched in one go for a command's records.
+PhotoLoader = Callable[[Iterable[int]], Mapping[int, bytes]]
 
 
 @dataclass(frozen=True)
@@ -89,10 +92,13 @@ class DeviceDriver(Protocol):
         """The arguments of each command one operation needs (usually just one)."""
         ...
 
-    def render(
-        self, device: Device, command: DeviceCommand, load_photo: Callable[[int], bytes]
-    ) -> str:
+    def render(self, device: Device, command: DeviceCommand, load_photos: PhotoLoader) -> str:
         """The wire text of `command` (raises ValueError if it cannot be rendered)."""
+        ...
+
+    def render_variant(self, device: Device) -> Hashable:
+        """What, besides the command, the wire text depends on: devices with equal variants
+        share the rendered text of a shared sync payload."""
         ...
 
     def return_message(self, device: Device, code: int) -> str:

@@ -19,6 +19,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django_scopes import scope
 
+from gatehouse.core import bulk
 from gatehouse.core.events import publish
 from gatehouse.devices.groupcommit import GroupCommit
 from gatehouse.devices.models import (
@@ -206,26 +207,23 @@ _COLUMNS = (
 def _insert_postgresql(
     device: Device, enterprise_id: int, values: list[_NewEvent]
 ) -> list[_NewEvent]:
-    """One statement for the whole upload: arrays in, duplicates skipped by the unique key,
-    the keys of the rows actually inserted back."""
-    table = DeviceEvent._meta.db_table
-    names = ", ".join(name for name, _type in _COLUMNS)
-    arrays = ", ".join(f"%s::{kind}[]" for _name, kind in _COLUMNS)
-    count = len(values)
-    parameters: list[list[Any]] = [
-        [enterprise_id] * count,
-        [device.pk] * count,
-        [device.utc_offset_minutes] * count,
-        *([getattr(value, name) for value in values] for name, _kind in _COLUMNS[3:]),
-    ]
-    sql = (
-        f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) "  # noqa: S608 - fixed names
-        "ON CONFLICT (device_id, dedupe_key) DO NOTHING RETURNING dedupe_key"
+    """One insert for the whole upload: duplicates skipped by the unique key, the keys of
+    the rows actually inserted back."""
+    rows = [
+        (
+            enterprise_id, device.pk, device.utc_offset_minutes,
+            *(getattr(value, name) for name, _kind in _COLUMNS[3:]),
+        )
+        for value in values
+    ]  # fmt: skip
+    inserted = bulk.insert_rows(
+        DeviceEvent._meta.db_table,
+        _COLUMNS,
+        rows,
+        "ON CONFLICT (device_id, dedupe_key) DO NOTHING RETURNING dedupe_key",
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, parameters)
-        inserted = {key for (key,) in cursor.fetchall()}
-    return [value for value in values if value.dedupe_key in inserted]
+    keys = {key for (key,) in inserted}
+    return [value for value in values if value.dedupe_key in keys]
 
 
 def _insert_orm(device: Device, enterprise_id: int, values: list[_NewEvent]) -> list[_NewEvent]:

@@ -148,10 +148,32 @@ class Device(models.Model):
         return str(self.Status(self.status).label)
 
 
+class CommandPayload(TenantModel):
+    """The records of a sync command, stored once for every device that gets the same batch:
+    the first sync of a group sends the same persons, in the same batches, to each of its
+    devices. Keyed by a digest of the batch's content, so it never changes."""
+
+    digest = models.CharField(max_length=32)
+    operation = models.CharField(max_length=40)
+    arguments = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "digest"], name="devices_payload_unique_digest"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.digest}"
+
+
 class DeviceCommand(TenantModel):
     """A queued remote operation (DESIGN rule 6). `operation` and `arguments` are vendor
     neutral; the device's driver renders the wire text when the device collects it, so a
-    queued face photo is not copied into the queue once per device."""
+    queued face photo is not copied into the queue once per device. A sync command keeps its
+    records in a shared `payload` instead of `arguments`."""
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -167,6 +189,13 @@ class DeviceCommand(TenantModel):
     command_id = models.CharField(_("command ID"), max_length=16)
     operation = models.CharField(_("operation"), max_length=40)
     arguments = models.JSONField(default=dict)
+    payload = models.ForeignKey(
+        CommandPayload,
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="commands",
+    )
     summary = models.CharField(_("summary"), max_length=255, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

@@ -19,8 +19,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gatehouse.core import bulk
 from gatehouse.core.actors import Actor
 from gatehouse.devices import commands, drivers
+from gatehouse.devices.caches import SharedCache
 from gatehouse.devices.commands import CommandSpec
 from gatehouse.devices.models import Device, DeviceCommand, Enrolment, Holding, SyncRequest
 from gatehouse.people.models import Category, Person
@@ -39,11 +41,13 @@ class Item:
     key: str
     record: Mapping[str, Any]
     person_id: int | None = None
+    digest: str = field(init=False, compare=False)
 
-    @property
-    def digest(self) -> str:
+    def __post_init__(self) -> None:
+        # computed once: the same items are diffed against every device of a group
         text = json.dumps(self.record, sort_keys=True, default=str)
-        return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+        digest = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+        object.__setattr__(self, "digest", digest)
 
 
 def synced_persons(device: Device) -> QuerySet[Person]:
@@ -57,26 +61,31 @@ def synced_persons(device: Device) -> QuerySet[Person]:
     )
 
 
-def _photo_hash(person: Person) -> str:
-    return person.photo.sha256 if person.photo is not None else ""
+# The person columns a device's items are made from. On PostgreSQL a digest of exactly these
+# columns tells whether items computed for another device of the group still apply.
+PERSON_COLUMNS = (
+    "pk", "personnel_id", "first_name", "last_name", "card_number", "device_pin",
+    "valid_from", "valid_until", "is_enabled", "photo_id", "photo__sha256", "photo__byte_size",
+)  # fmt: skip
 
 
-def _person_items(person: Person, kinds: frozenset[str], doors: int) -> list[Item]:
-    pin = person.personnel_id
+def _person_items(row: tuple[Any, ...], kinds: frozenset[str], doors: int) -> list[Item]:
+    (pk, pin, first, last, card, device_pin, valid_from, valid_until, enabled,
+     photo_id, photo_sha256, photo_size) = row  # fmt: skip
     items = [
         Item(
             "user",
             pin,
             {
                 "pin": pin,
-                "name": person.full_name,
-                "card": person.card_number,
-                "password": person.device_pin,
-                "start": person.valid_from.isoformat() if person.valid_from else None,
-                "end": person.valid_until.isoformat() if person.valid_until else None,
-                "disabled": not person.is_enabled,
+                "name": " ".join(part for part in (first, last) if part),
+                "card": card,
+                "password": device_pin,
+                "start": valid_from.isoformat() if valid_from else None,
+                "end": valid_until.isoformat() if valid_until else None,
+                "disabled": not enabled,
             },
-            person.pk,
+            pk,
         )
     ]
     if "authorization" in kinds:
@@ -84,28 +93,52 @@ def _person_items(person: Person, kinds: frozenset[str], doors: int) -> list[Ite
             Item(
                 "authorization",
                 pin,
-                {
-                    "pin": pin,
-                    "timezone": ALL_DAY_TIMEZONE,
-                    "doors": list(range(1, max(doors, 1) + 1)),
-                },
-                person.pk,
+                {"pin": pin, "timezone": ALL_DAY_TIMEZONE, "doors": list(range(1, doors + 1))},
+                pk,
             )
         )
-    if "face" in kinds and person.photo_id is not None:
-        items.append(
-            Item(
-                "face",
-                pin,
-                {
-                    "pin": pin,
-                    "photo_id": person.photo_id,
-                    "sha256": _photo_hash(person),
-                    "size": person.photo.byte_size if person.photo is not None else 0,
-                },
-                person.pk,
-            )
+    if "face" in kinds and photo_id is not None:
+        record = {"pin": pin, "photo_id": photo_id, "sha256": photo_sha256, "size": photo_size}
+        items.append(Item("face", pin, record, pk))
+    return items
+
+
+def _persons_fingerprint(persons: QuerySet[Person]) -> str | None:
+    """A digest, computed by PostgreSQL, of the person columns items are made from (None
+    elsewhere: then nothing is shared)."""
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = persons.values_list(*PERSON_COLUMNS).order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*), md5(string_agg(row_text, ',' ORDER BY row_text)) "  # noqa: S608
+            f"FROM (SELECT person_row::text AS row_text FROM ({sql}) person_row) texts",
+            params,
         )
+        count, digest = cursor.fetchone()
+    return f"{count}:{digest}"
+
+
+# Person items by (enterprise, group path, item kinds, doors) with the fingerprint they were
+# made at: the devices of a group reconcile one after another with the same answer.
+_SHARED_ITEMS: SharedCache[tuple[Any, ...], tuple[str, list[Item]]] = SharedCache(
+    60_000, lambda entry: len(entry[1]) + 1
+)
+
+
+def _items_of_persons(
+    persons: QuerySet[Person], key: tuple[Any, ...] | None, kinds: frozenset[str], doors: int
+) -> list[Item]:
+    fingerprint = _persons_fingerprint(persons) if key is not None else None
+    if key is not None and fingerprint is not None:
+        cached = _SHARED_ITEMS.get(key)
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+    items: list[Item] = []
+    for row in persons.values_list(*PERSON_COLUMNS).order_by("pk").iterator(chunk_size=2000):
+        items += _person_items(row, kinds, doors)
+    if key is not None and fingerprint is not None:
+        _SHARED_ITEMS.put(key, (fingerprint, items))
     return items
 
 
@@ -114,27 +147,28 @@ def desired_items(
 ) -> dict[tuple[str, str], Item]:
     capabilities = drivers.for_device(device).capabilities(device)
     kinds = capabilities.item_kinds
+    doors = max(capabilities.doors, 1)
     items: dict[tuple[str, str], Item] = {}
     if person_ids is None and "timezone" in kinds:
         items["timezone", str(ALL_DAY_TIMEZONE)] = Item(
             "timezone", str(ALL_DAY_TIMEZONE), {"id": ALL_DAY_TIMEZONE, "all_day": True}
         )
-    persons = synced_persons(device).select_related("photo")
+    persons = synced_persons(device)
+    shared_key = None
     if person_ids is not None:
         persons = persons.filter(pk__in=list(person_ids))
-    by_pin: dict[str, Person] = {}
-    for person in persons.iterator(chunk_size=2000):
-        by_pin[person.personnel_id.casefold()] = person
-        for item in _person_items(person, kinds, capabilities.doors):
-            items[item.kind, item.key] = item
-    if "biodata" in kinds and by_pin:
+    elif device.group is not None:
+        shared_key = (device.enterprise_id, device.group.path, kinds, doors)
+    for item in _items_of_persons(persons, shared_key, kinds, doors):
+        items[item.kind, item.key] = item
+    if "biodata" in kinds:
         # visible-light face templates are extracted by each device from the synced photo:
         # only templates that cannot be derived (fingerprints, NIR faces, veins ...) travel
         templates = (
             Enrolment.objects.filter(
                 enterprise_id=device.enterprise_id,
                 kind="biodata",
-                person_id__in=[p.pk for p in by_pin.values()],
+                person_id__in=persons.values("pk"),
             )
             .exclude(device=device)
             .exclude(bio_type__in=DERIVED_FROM_PHOTO)
@@ -183,6 +217,12 @@ def _batches_within(items: list[Item], limit: int, budget: int) -> Iterable[list
         used += size
     if batch:
         yield batch
+
+
+def _batch_digest(operation: str, items: list[Item]) -> str:
+    """Names a batch by its content: devices that need the same batch share one payload."""
+    text = "\n".join([operation, *(f"{i.kind}:{i.key}:{i.digest}" for i in items)])
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass
@@ -253,7 +293,10 @@ def reconcile(device: Device, person_ids: Iterable[int] | None = None) -> int:
         for items in _batches_within(plan.put.get(kind, []), limit, driver.batch_bytes(device)):
             specs.append(
                 CommandSpec(
-                    f"{kind}.put", {"records": [dict(i.record) for i in items]}, is_sync=True
+                    f"{kind}.put",
+                    {"records": [i.record for i in items]},
+                    is_sync=True,
+                    content_digest=_batch_digest(f"{kind}.put", items),
                 )
             )
             puts.append(items)
@@ -331,30 +374,20 @@ class _HoldingWriter:
         )
 
     def _upsert_postgresql(self) -> None:
-        table = Holding._meta.db_table
-        columns = ("kind", "key", *self.FIELDS)
-        types = (
-            "varchar",
-            "varchar",
-            "bigint",
-            "varchar",
-            "varchar",
-            "bigint",
-            "varchar",
-            "timestamptz",
-        )
-        keys = list(self.rows)
-        arrays: list[list[Any]] = [[kind for kind, _key in keys], [key for _kind, key in keys]]
-        arrays += [[self.rows[pair][i] for pair in keys] for i in range(len(self.FIELDS))]
+        columns = (
+            ("enterprise_id", "bigint"), ("device_id", "bigint"), ("kind", "varchar"),
+            ("key", "varchar"), ("person_id", "bigint"), ("digest", "varchar"),
+            ("state", "varchar"), ("command_id", "bigint"), ("reason", "varchar"),
+            ("updated_at", "timestamptz"),
+        )  # fmt: skip
+        head = (self.device.enterprise_id, self.device.pk)
         updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in self.FIELDS)
-        unnest = ", ".join(f"%s::{kind}[]" for kind in types)
-        sql = (
-            f"INSERT INTO {table} (enterprise_id, device_id, {', '.join(columns)}) "  # noqa: S608
-            f"SELECT %s, %s, * FROM unnest({unnest}) "
-            f"ON CONFLICT (device_id, kind, key) DO UPDATE SET {updates}"
+        bulk.insert_rows(
+            Holding._meta.db_table,
+            columns,
+            [(*head, kind, key, *values) for (kind, key), values in self.rows.items()],
+            f"ON CONFLICT (device_id, kind, key) DO UPDATE SET {updates}",
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [self.device.enterprise_id, self.device.pk, *arrays])
 
 
 def commands_done(done: list[DeviceCommand]) -> None:
@@ -389,7 +422,8 @@ def command_finished(command: DeviceCommand) -> None:
             )
         return
     message = str(command.result.get("message", "")) or _("The device refused the command.")
-    records = command.arguments.get("records") or command.arguments.get("keys") or []
+    arguments = commands.arguments_of(command)
+    records = arguments.get("records") or arguments.get("keys") or []
     if len(records) > 1 and command.return_code is not None:
         _split(command, holdings, records)
         return
@@ -459,8 +493,34 @@ def take_requests(device: Device) -> tuple[bool, set[int]]:
     return any(person_id is None for _pk, person_id in rows), person_ids
 
 
+def group_turn_key(device: Device) -> int:
+    """The advisory lock number of the device's group (a rare clash only delays a sync)."""
+    name = f"devices.sync:{device.enterprise_id}:{device.group_id}".encode()
+    return int.from_bytes(hashlib.blake2b(name, digest_size=8).digest(), "big", signed=True)
+
+
+def _take_group_turn(device: Device) -> bool:
+    """Whether this device may run a full reconcile now. The devices of a group all need one
+    at the same moment (approved together, a bulk import); one at a time, the second finds
+    the items and payloads the first computed and stored instead of computing them in
+    parallel. The turn lasts until the poll's transaction ends (PostgreSQL only)."""
+    if connection.vendor != "postgresql" or device.group_id is None:
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [group_turn_key(device)])
+        (taken,) = cursor.fetchone()
+    return bool(taken)
+
+
 def run_requested(device: Device) -> int:
-    """Called at a poll: reconcile what changed since the last one."""
+    """Called at a poll (in its transaction): reconcile what changed since the last one. A
+    full reconcile waits while another device of the group runs one (the request stays, and
+    the device is told to look again at its next poll)."""
+    wants_all = SyncRequest.objects.filter(device=device, person_id__isnull=True).exists()
+    if wants_all and not _take_group_turn(device):
+        device_id = device.pk
+        transaction.on_commit(lambda: commands.signal_work(device_id))
+        return 0
     everyone, person_ids = take_requests(device)
     if everyone:
         return reconcile(device)

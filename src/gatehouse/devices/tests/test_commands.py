@@ -11,7 +11,7 @@ from django.utils import timezone
 from gatehouse.core.actors import Actor
 from gatehouse.core.errors import ServiceError
 from gatehouse.core.scoping import platform_scope, tenant_scope
-from gatehouse.devices import commands, services
+from gatehouse.devices import commands, photos, services
 from gatehouse.devices.models import Device, DeviceCommand
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,9 @@ def test_an_unanswered_command_is_sent_again_then_fails(device: Any, cast: Any) 
     command.expires_at = None
     command.save()
     for attempt in range(1, command.max_attempts + 1):
-        handed = commands.collect(device, budget_bytes=10_000, max_commands=10, load_photo=bytes)
+        handed = commands.collect(
+            device, budget_bytes=10_000, max_commands=10, load_photos=photos.load_many
+        )
         assert [c.pk for c, _text in handed] == [command.pk]
         assert _reload(command).attempts == attempt
         later = timezone.now() + commands.ANSWER_TIMEOUT + timedelta(seconds=1)
@@ -149,10 +151,30 @@ def test_nothing_new_goes_out_while_a_command_awaits_its_answer(device: Any, cas
     )
 
     def collect() -> list[int]:
-        handed = commands.collect(device, budget_bytes=40, max_commands=10, load_photo=bytes)
+        handed = commands.collect(
+            device, budget_bytes=40, max_commands=10, load_photos=photos.load_many
+        )
         return [c.pk for c, _text in handed]
 
     assert collect() == [first.pk]  # the tiny budget lets one through
     assert collect() == []  # its answer has not come: the device might run the next one first
     commands.record_results(device, [commands.CommandResult(first.command_id, 0)])
     assert collect() == [second.pk]
+
+
+def test_a_face_photo_deleted_before_collection_fails_its_command(device: Any) -> None:
+    spec = commands.CommandSpec(
+        "face.put",
+        {"records": [{"pin": "1", "photo_id": 987654321, "sha256": "0" * 64, "size": 10}]},
+        is_sync=True,
+        content_digest="f" * 32,
+    )
+    (command,) = commands.queue_many(device, [spec], actor=Actor.system("test"))
+    assert command.payload_id is not None
+    handed = commands.collect(
+        device, budget_bytes=10_000, max_commands=10, load_photos=photos.load_many
+    )
+    assert handed == []
+    command = _reload(command)
+    assert command.state == DeviceCommand.State.FAILED
+    assert command.result["message"] == "The face photo no longer exists."

@@ -5,7 +5,7 @@ device's own dictionaries (registry, options, INFO) into Gatehouse's capabilitie
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from gatehouse.devices.drivers import Capabilities, Parameter
+from gatehouse.devices.drivers import Capabilities, Parameter, PhotoLoader
 from gatehouse.devices.models import Device, DeviceCommand, FirmwarePackage
 from gatehouse.drivers.zkpush.protocol import acc, att, tables
 from gatehouse.drivers.zkpush.protocol.common import Dialect
@@ -178,13 +178,15 @@ class ZkPushDriver:
         message = tables.return_message(code, attendance=_dialect(device) == Dialect.ATT)
         return gettext("%(message)s (code %(code)d)") % {"message": gettext(message), "code": code}
 
-    def render(
-        self, device: Device, command: DeviceCommand, load_photo: Callable[[int], bytes]
-    ) -> str:
+    def render_variant(self, device: Device) -> Hashable:
+        string_pins = _flag({**device.registry, **device.options}, "StringPinFunOn")
+        return (_dialect(device), string_pins)
+
+    def render(self, device: Device, command: DeviceCommand, load_photos: PhotoLoader) -> str:
         try:
             if _dialect(device) == Dialect.ATT:
-                return _render_att(device, command, load_photo)
-            return _render_acc(device, command, load_photo)
+                return _render_att(device, command, load_photos)
+            return _render_acc(device, command, load_photos)
         except (ProtocolError, KeyError, TypeError) as exc:
             raise ValueError(
                 gettext("The command could not be prepared: %(error)s") % {"error": exc}
@@ -265,8 +267,16 @@ def _window(arguments: Mapping[str, Any]) -> tuple[datetime, datetime]:
     return datetime.fromisoformat(arguments["start"]), datetime.fromisoformat(arguments["end"])
 
 
+def _photos(records: list[Mapping[str, Any]], load_photos: PhotoLoader) -> list[bytes]:
+    ids = [int(r["photo_id"]) for r in records]
+    found = load_photos(ids)
+    if any(photo_id not in found for photo_id in ids):
+        raise ValueError(gettext("The face photo no longer exists."))
+    return [found[photo_id] for photo_id in ids]
+
+
 def _render_acc(  # noqa: PLR0911, PLR0912 - one case per operation reads best
-    device: Device, command: DeviceCommand, load_photo: Callable[[int], bytes]
+    device: Device, command: DeviceCommand, load_photos: PhotoLoader
 ) -> str:
     operation, arguments = command.operation, command.arguments
     records: list[Mapping[str, Any]] = arguments.get("records", [])
@@ -302,9 +312,13 @@ def _render_acc(  # noqa: PLR0911, PLR0912 - one case per operation reads best
                 ],
             )
         case "face.put":
+            jpegs = _photos(records, load_photos)
             return acc.data_update(
                 "biophoto",
-                [acc.biophoto_fields(r["pin"], load_photo(int(r["photo_id"]))) for r in records],
+                [
+                    acc.biophoto_fields(r["pin"], jpeg)
+                    for r, jpeg in zip(records, jpegs, strict=True)
+                ],
             )
         case "biodata.put":
             return acc.data_update("biodata", [_biodata_fields(r) for r in records])
@@ -370,7 +384,7 @@ def _biodata_fields(record: Mapping[str, Any]) -> dict[str, WireValue]:
 
 
 def _render_att(  # noqa: PLR0911, PLR0912 - one case per operation reads best
-    device: Device, command: DeviceCommand, load_photo: Callable[[int], bytes]
+    device: Device, command: DeviceCommand, load_photos: PhotoLoader
 ) -> str:
     operation, arguments = command.operation, command.arguments
     records: list[Mapping[str, Any]] = arguments.get("records", [])
@@ -389,7 +403,7 @@ def _render_att(  # noqa: PLR0911, PLR0912 - one case per operation reads best
             )
         case "face.put":
             r = records[0]
-            content = base64.b64encode(load_photo(int(r["photo_id"]))).decode("ascii")
+            content = base64.b64encode(_photos(records[:1], load_photos)[0]).decode("ascii")
             return att.data_update(
                 "BIOPHOTO",
                 {"PIN": r["pin"], "Type": acc.VISIBLE_LIGHT_FACE, "Size": len(content),

@@ -520,7 +520,7 @@ def getrequest(request: HttpRequest, device: Device, query: DeviceQuery) -> Http
             device,
             budget_bytes=_budget(device),
             max_commands=COMMANDS_PER_POLL,
-            load_photo=photos.load,
+            load_photos=photos.load_many,
         )
     if not handed and not queued:
         commands.mark_idle(device.pk, version)

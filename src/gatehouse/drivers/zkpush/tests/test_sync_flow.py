@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import psycopg
 import pytest
+from django.db import connection
 
 from gatehouse.core.actors import Actor
 from gatehouse.core.scoping import platform_scope, tenant_scope
@@ -162,3 +164,70 @@ def test_persons_of_a_sibling_group_are_not_synced(
     texts = "\n".join(text for _cid, text in _poll(client))
     assert "Pin=2001" in texts
     assert "Pin=3001" not in texts
+
+
+@pytest.fixture
+def two_terminals(device_client: Any, approve: Any) -> list[Any]:
+    from gatehouse.drivers.zkpush.tests.conftest import ACC_REGISTRY
+
+    clients = []
+    for sn in ("TWIN0001", "TWIN0002"):
+        client = device_client(sn)
+        client.get("cdata", options="all", pushver="3.1.2", DeviceType="acc")
+        client.post("registry", ACC_REGISTRY)
+        with platform_scope():
+            approve(sn)
+        clients.append(client)
+    return clients
+
+
+def test_devices_of_a_group_share_the_batches_they_both_need(
+    two_terminals: list[Any], people: Any, cast: Any
+) -> None:
+    from gatehouse.devices.models import CommandPayload, DeviceCommand
+
+    people("1001", card_number="123456")
+    people("1002")
+    first, second = (_poll(client) for client in two_terminals)
+    assert [text for _cid, text in first] == [text for _cid, text in second]
+    assert "CardNo=123456" in first[1][1]
+    with tenant_scope(cast.enterprise_a.pk):
+        assert CommandPayload.objects.count() == len(first)
+        shared = DeviceCommand.objects.filter(payload__isnull=False)
+        assert shared.count() == 2 * len(first)
+
+
+def test_a_change_between_two_devices_reconciles_reaches_the_second(
+    two_terminals: list[Any], people: Any, cast: Any
+) -> None:
+    """The second device must not get the items computed for the first one when a person
+    changed in between, however the change was written (here: a bare UPDATE that bypasses
+    the people services)."""
+    from gatehouse.people.models import Person
+
+    people("1001", card_number="123456")
+    first, second = (_device(client.sn) for client in two_terminals)
+    with tenant_scope(cast.enterprise_a.pk):
+        sync.reconcile(first)
+        Person.objects.filter(personnel_id="1001").update(card_number="654321", last_name="Moved")
+        sync.reconcile(second)
+    texts = [text for _cid, text in _poll(two_terminals[1])]
+    user = next(text for text in texts if text.startswith("DATA UPDATE user "))
+    assert "CardNo=654321" in user
+    assert "Name=P1001 Moved" in user
+    first_user = next(t for _c, t in _poll(two_terminals[0]) if t.startswith("DATA UPDATE user "))
+    assert "CardNo=123456" in first_user
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="turns are PostgreSQL locks")
+def test_a_full_sync_waits_while_another_device_of_the_group_runs_one(
+    acc_device: Any, people: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    people("1001")
+    key = sync.group_turn_key(_device(acc_device.sn))
+    with psycopg.connect(**connection.get_connection_params()) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [key])  # the other device's turn
+        with django_capture_on_commit_callbacks(execute=True):
+            assert _poll(acc_device) == []
+    texts = [text for _cid, text in _poll(acc_device)]
+    assert any("Pin=1001" in text for text in texts)
