@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.base import BaseCache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -23,7 +23,7 @@ from gatehouse.core.actors import Actor
 from gatehouse.core.events import publish
 from gatehouse.devices import drivers
 from gatehouse.devices.caches import SharedCache
-from gatehouse.devices.models import CommandPayload, Device, DeviceCommand
+from gatehouse.devices.models import CommandPayload, Device, DeviceCommand, Holding
 
 # A sent command that gets no answer within this time goes back to the queue (or fails
 # after its last attempt): the device may have rebooted, or given up waiting for a slow reply
@@ -147,8 +147,14 @@ def _payload_arguments(payload_ids: Iterable[int]) -> dict[int, Mapping[str, Any
 
 def _reserve_ids(device: Device, count: int) -> list[str]:
     """Command ids unique per device (the protocol allows 16 letters or digits)."""
-    Device.objects.filter(pk=device.pk).update(next_command_number=F("next_command_number") + count)
-    end: int = Device.objects.values_list("next_command_number", flat=True).get(pk=device.pk)
+    table = Device._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET next_command_number = next_command_number + %s "  # noqa: S608
+            "WHERE id = %s RETURNING next_command_number",
+            [count, device.pk],
+        )
+        (end,) = cursor.fetchone()
     return [str(number) for number in range(end - count, end)]
 
 
@@ -300,6 +306,23 @@ def expire_overdue(device: Device, now: Any = None) -> int:
     return count
 
 
+def _awaiting_answers(device: Device, now: Any) -> bool:
+    """Settle overdue commands (one query when, as nearly always, there are none), then
+    whether sent commands still await their answer."""
+    waiting = DeviceCommand.objects.filter(device=device).filter(
+        Q(state=DeviceCommand.State.SENT) | Q(expires_at__lt=now, state=DeviceCommand.State.QUEUED)
+    )
+    rows = list(waiting.values_list("state", "sent_at"))
+    overdue = any(
+        state == DeviceCommand.State.QUEUED or (sent_at and sent_at < now - ANSWER_TIMEOUT)
+        for state, sent_at in rows
+    )
+    if overdue:
+        expire_overdue(device, now)
+        return DeviceCommand.objects.filter(device=device, state=DeviceCommand.State.SENT).exists()
+    return bool(rows)
+
+
 def collect(
     device: Device,
     *,
@@ -314,12 +337,11 @@ def collect(
     the way, handing out the next ones would let the device run them first (rights for a
     person it does not have yet). The unanswered ones are sent again after ANSWER_TIMEOUT."""
     driver = drivers.for_device(device)
-    expire_overdue(device)
-    if DeviceCommand.objects.filter(device=device, state=DeviceCommand.State.SENT).exists():
+    now = timezone.now()
+    if _awaiting_answers(device, now):
         return []
     handed: list[tuple[DeviceCommand, str]] = []
     used = 0
-    now = timezone.now()
     queued = DeviceCommand.objects.filter(device=device, state=DeviceCommand.State.QUEUED)
     # a shared payload's text is usually rendered already: its records are not loaded here
     batch = list(queued.order_by("id").defer("arguments", "result")[:max_commands])
@@ -430,6 +452,33 @@ def _settle(done: list[DeviceCommand], now: Any) -> None:
     from gatehouse.devices import sync
 
     sync.commands_done(done)
+
+
+# How long finished commands stay in a device's command log. A command a failed item still
+# points at stays: the failure table names it.
+COMMAND_RETENTION = timedelta(days=30)
+PRUNE_BATCH = 20_000
+
+
+def prune(now: Any = None) -> int:
+    """Remove finished commands past the retention (at most PRUNE_BATCH a run), then the
+    shared payloads no command uses any more. Returns the number of commands removed."""
+    now = now or timezone.now()
+    failed_items = Holding.objects.filter(state=Holding.State.FAILED, command__isnull=False)
+    old = (
+        DeviceCommand.objects.exclude(state__in=DeviceCommand.OPEN_STATES)
+        .filter(finished_at__lt=now - COMMAND_RETENTION)
+        .exclude(pk__in=failed_items.values("command_id"))
+    )
+    pks = list(old.order_by("id").values_list("pk", flat=True)[:PRUNE_BATCH])
+    # the confirmed items keep no link to the command that sent them (one UPDATE, rather
+    # than the delete collector loading every holding to set it to NULL)
+    Holding.objects.filter(command_id__in=pks).update(command=None)
+    removed, _by_model = DeviceCommand.objects.filter(pk__in=pks).delete()
+    CommandPayload.objects.filter(
+        commands__isnull=True, created_at__lt=now - timedelta(hours=1)
+    ).delete()
+    return removed
 
 
 def cancel(command: DeviceCommand, *, actor: Actor) -> None:

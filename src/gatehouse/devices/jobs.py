@@ -1,5 +1,6 @@
 """Background work of the devices app: announcing devices that stopped polling (the alarm
-module raises "device offline" from that event) and settling commands nobody collected."""
+module raises "device offline" from that event), settling commands nobody collected and
+pruning old ones."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class DeviceWatch(JobRunner):
             stale = DeviceCommand.objects.filter(state__in=DeviceCommand.OPEN_STATES)
             for device in Device.objects.filter(pk__in=stale.values("device_id")):
                 settled += commands.expire_overdue(device)
+            pruned = commands.prune()
         ctx.log(
             ngettext("%(count)d device went offline.", "%(count)d devices went offline.", offline)
             % {"count": offline}
@@ -38,3 +40,12 @@ class DeviceWatch(JobRunner):
             )
             % {"count": settled}
         )
+        if pruned:
+            ctx.log(
+                ngettext(
+                    "%(count)d old finished command was removed from the command logs.",
+                    "%(count)d old finished commands were removed from the command logs.",
+                    pruned,
+                )
+                % {"count": pruned}
+            )

@@ -241,7 +241,12 @@ class Holding(TenantModel):
     kind = models.CharField(_("kind"), max_length=20)
     key = models.CharField(_("key"), max_length=40)
     person = models.ForeignKey(
-        "people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "people.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # the (person, device) index below serves person lookups too
     )
     digest = models.CharField(max_length=32)
     state = models.CharField(_("state"), max_length=10, choices=State.choices)
@@ -261,7 +266,11 @@ class Holding(TenantModel):
                 fields=["device", "kind", "key"], name="devices_holding_unique_item"
             ),
         ]
-        indexes = [models.Index(fields=["device", "state"])]
+        indexes = [
+            models.Index(fields=["device", "state"]),
+            # which devices hold a person; a device's rows of some persons (or of none)
+            models.Index(fields=["person", "device"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.key}"

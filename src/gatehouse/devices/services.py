@@ -149,6 +149,10 @@ def mark_offline_devices() -> int:
     return count
 
 
+# What the items a device should hold depend on: a change asks for a full reconcile.
+SYNC_CAPABILITIES = ("item_kinds", "doors", "string_pins", "faces")
+
+
 def record_identity(device: Device, values: Mapping[str, Any], **fields: Any) -> None:
     """Store what the device says about itself (registry, options, info): the raw values
     for display, and model, firmware, capabilities in Gatehouse's words."""
@@ -157,8 +161,14 @@ def record_identity(device: Device, values: Mapping[str, Any], **fields: Any) ->
         for name, value in changes.items():
             setattr(device, name, value)
         if device.driver:
+            before = device.capabilities or {}
             device.capabilities = drivers.for_device(device).capabilities(device).as_dict()
             changes["capabilities"] = device.capabilities
+            if device.enterprise_id is not None and any(
+                before.get(name) != device.capabilities.get(name) for name in SYNC_CAPABILITIES
+            ):
+                # e.g. the registry arrived after approval: now it takes faces, or has 4 doors
+                sync.request([device.pk], None)
         Device.objects.filter(pk=device.pk).update(**changes)
         DEVICE_CACHE.put(device)
 

@@ -134,8 +134,10 @@ def _items_of_persons(
         cached = _SHARED_ITEMS.get(key)
         if cached is not None and cached[0] == fingerprint:
             return cached[1]
+    rows = persons.values_list(*PERSON_COLUMNS).order_by("pk")
     items: list[Item] = []
-    for row in persons.values_list(*PERSON_COLUMNS).order_by("pk").iterator(chunk_size=2000):
+    # a whole group in chunks (a server-side cursor); a few persons in one fetch
+    for row in rows.iterator(chunk_size=2000) if key is not None else rows:
         items += _person_items(row, kinds, doors)
     if key is not None and fingerprint is not None:
         _SHARED_ITEMS.put(key, (fingerprint, items))
@@ -483,16 +485,6 @@ def request(device_ids: Iterable[int], person_ids: Iterable[int] | None) -> None
     transaction.on_commit(signal)
 
 
-def take_requests(device: Device) -> tuple[bool, set[int]]:
-    """The pending requests of a device, removed: (everyone?, person ids)."""
-    rows = list(SyncRequest.objects.filter(device=device).values_list("pk", "person_id"))
-    if not rows:
-        return False, set()
-    SyncRequest.objects.filter(pk__in=[pk for pk, _p in rows]).delete()
-    person_ids = {person_id for _pk, person_id in rows if person_id is not None}
-    return any(person_id is None for _pk, person_id in rows), person_ids
-
-
 def group_turn_key(device: Device) -> int:
     """The advisory lock number of the device's group (a rare clash only delays a sync)."""
     name = f"devices.sync:{device.enterprise_id}:{device.group_id}".encode()
@@ -513,20 +505,21 @@ def _take_group_turn(device: Device) -> bool:
 
 
 def run_requested(device: Device) -> int:
-    """Called at a poll (in its transaction): reconcile what changed since the last one. A
-    full reconcile waits while another device of the group runs one (the request stays, and
-    the device is told to look again at its next poll)."""
-    wants_all = SyncRequest.objects.filter(device=device, person_id__isnull=True).exists()
-    if wants_all and not _take_group_turn(device):
+    """Called at a poll (in its transaction): reconcile what changed since the last one, and
+    consume the requests. A full reconcile waits while another device of the group runs one
+    (the requests stay, and the device is told to look again at its next poll)."""
+    rows = list(SyncRequest.objects.filter(device=device).values_list("pk", "person_id"))
+    if not rows:
+        return 0
+    everyone = any(person_id is None for _pk, person_id in rows)
+    if everyone and not _take_group_turn(device):
         device_id = device.pk
         transaction.on_commit(lambda: commands.signal_work(device_id))
         return 0
-    everyone, person_ids = take_requests(device)
+    SyncRequest.objects.filter(pk__in=[pk for pk, _p in rows]).delete()
     if everyone:
         return reconcile(device)
-    if person_ids:
-        return reconcile(device, person_ids)
-    return 0
+    return reconcile(device, {person_id for _pk, person_id in rows if person_id is not None})
 
 
 def progress(device: Device) -> dict[str, int]:

@@ -178,3 +178,39 @@ def test_a_face_photo_deleted_before_collection_fails_its_command(device: Any) -
     command = _reload(command)
     assert command.state == DeviceCommand.State.FAILED
     assert command.result["message"] == "The face photo no longer exists."
+
+
+def test_old_finished_commands_and_unused_payloads_are_pruned(device: Any) -> None:
+    from gatehouse.devices.models import CommandPayload, Holding
+
+    system = Actor.system("test")
+    specs = [
+        commands.CommandSpec("user.put", {"records": [{"pin": str(n)}]}, is_sync=True,
+                             content_digest=f"{n:032d}")
+        for n in range(4)
+    ]  # fmt: skip
+    old_done, old_failed, recent, still_queued = commands.queue_many(device, specs, actor=system)
+    long_ago = timezone.now() - commands.COMMAND_RETENTION - timedelta(days=1)
+    DeviceCommand.objects.filter(pk__in=[old_done.pk, old_failed.pk]).update(
+        state=DeviceCommand.State.DONE, finished_at=long_ago
+    )
+    DeviceCommand.objects.filter(pk=recent.pk).update(
+        state=DeviceCommand.State.DONE, finished_at=timezone.now()
+    )
+    CommandPayload.objects.update(created_at=long_ago)
+    confirmed = Holding.objects.create(
+        enterprise_id=device.enterprise_id, device=device, kind="user", key="0",
+        digest="x", state=Holding.State.CONFIRMED, command=old_done,
+    )  # fmt: skip
+    Holding.objects.create(
+        enterprise_id=device.enterprise_id, device=device, kind="user", key="1",
+        digest="x", state=Holding.State.FAILED, command=old_failed, reason="refused",
+    )  # fmt: skip
+
+    assert commands.prune() == 1
+    remaining = set(DeviceCommand.objects.values_list("pk", flat=True))
+    assert remaining == {old_failed.pk, recent.pk, still_queued.pk}
+    assert CommandPayload.objects.count() == 3
+    confirmed.refresh_from_db()
+    assert confirmed.state == Holding.State.CONFIRMED
+    assert confirmed.command_id is None

@@ -231,3 +231,18 @@ def test_a_full_sync_waits_while_another_device_of_the_group_runs_one(
             assert _poll(acc_device) == []
     texts = [text for _cid, text in _poll(acc_device)]
     assert any("Pin=1001" in text for text in texts)
+
+
+def test_a_device_that_reports_more_doors_gets_its_rights_again(
+    acc_device: Any, people: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from gatehouse.drivers.zkpush.tests.conftest import ACC_REGISTRY
+
+    people("1001")
+    first = _poll(acc_device)
+    assert any("AuthorizeDoorId=1" in text for _cid, text in first)
+    _answer(acc_device, first)
+    with django_capture_on_commit_callbacks(execute=True):
+        acc_device.post("registry", ACC_REGISTRY.replace("LockCount=1", "LockCount=2"))
+    again = [text for _cid, text in _poll(acc_device)]
+    assert again == ["DATA UPDATE userauthorize Pin=1001\tAuthorizeTimezoneId=1\tAuthorizeDoorId=3"]
