@@ -5,10 +5,13 @@ temporary staging table, small ones (a single event) through arrays in one state
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+
+M = TypeVar("M", bound=models.Model)
 
 # Below this many rows the three extra statements of the staging route cost more than they save.
 COPY_THRESHOLD = 500
@@ -50,3 +53,30 @@ def insert_rows(
             result = list(cursor.fetchall()) if returns else []
             cursor.execute(f"DELETE FROM {stage}")  # noqa: S608
         return result
+
+
+def create(objects: Sequence[M], key: str) -> list[M]:
+    """Model instances inserted like bulk_create (PostgreSQL; no signals, no save()), their
+    primary keys set. `key` names a field unique among `objects`: the ids come back paired
+    with it rather than trusted to arrive in order."""
+    if not objects:
+        return []
+    meta = objects[0]._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    columns = [
+        (str(field.column), re.sub(r"\(.*\)", "", field.db_type(connection) or ""))
+        for field in fields
+    ]
+    rows = [
+        tuple(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields)
+        for obj in objects
+    ]
+    key_field = meta.get_field(key)
+    if not isinstance(key_field, models.Field) or meta.pk is None:
+        raise TypeError(f"{key} is not a column of {meta.label}")
+    returning = f"RETURNING {meta.pk.column}, {key_field.column}"
+    returned = {value: pk for pk, value in insert_rows(meta.db_table, columns, rows, returning)}
+    for obj in objects:
+        obj.pk = returned[getattr(obj, key)]
+        obj._state.adding, obj._state.db = False, connection.alias
+    return list(objects)

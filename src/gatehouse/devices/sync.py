@@ -270,7 +270,11 @@ def _plan(
 def reconcile(device: Device, person_ids: Iterable[int] | None = None) -> int:
     """Queue what the device lacks and the removal of what it should no longer hold.
     Returns the number of commands queued. `person_ids` limits the work to those persons
-    (a change to one person costs one person's diff, not the whole group's)."""
+    (a change to one person costs one person's diff, not the whole group's).
+
+    A full reconcile stores its batches as shared payloads (the group's other devices need
+    the same ones); a few persons' batches stay with their command, so that the devices of
+    a group do not queue behind one another's uncommitted insert of the same payload."""
     if device.enterprise_id is None:
         return 0
     driver = drivers.for_device(device)
@@ -298,7 +302,7 @@ def reconcile(device: Device, person_ids: Iterable[int] | None = None) -> int:
                     f"{kind}.put",
                     {"records": [i.record for i in items]},
                     is_sync=True,
-                    content_digest=_batch_digest(f"{kind}.put", items),
+                    content_digest=_batch_digest(f"{kind}.put", items) if ids is None else "",
                 )
             )
             puts.append(items)
@@ -316,46 +320,60 @@ def reconcile(device: Device, person_ids: Iterable[int] | None = None) -> int:
             changed.append(holding)
     writer = _HoldingWriter(device, current, now)
     for command, items in zip(queued[len(removals) :], puts, strict=True):
-        for item in items:
-            writer.set(item, Holding.State.PENDING, command, "")
+        writer.set_many(items, Holding.State.PENDING, command.pk, "")
     for item, problem in plan.refused:
-        writer.set(item, Holding.State.FAILED, None, problem)
+        writer.set_many([item], Holding.State.FAILED, None, problem)
     writer.write(changed)
     return len(queued)
 
 
 class _HoldingWriter:
     """Collects holding rows, then writes them in bulk: a first sync of 10,000 persons is
-    30,000 rows per device. On PostgreSQL one upsert statement from arrays, without model
-    instances; elsewhere bulk inserts and updates."""
+    30,000 rows per device. On PostgreSQL one upsert, without model instances; elsewhere
+    bulk inserts and updates. Rows are kept as the tuples the upsert takes."""
 
-    FIELDS = ("person_id", "digest", "state", "command_id", "reason", "updated_at")
+    COLUMNS = (
+        ("enterprise_id", "bigint"), ("device_id", "bigint"), ("kind", "varchar"),
+        ("key", "varchar"), ("person_id", "bigint"), ("digest", "varchar"),
+        ("state", "varchar"), ("command_id", "bigint"), ("reason", "varchar"),
+        ("updated_at", "timestamptz"),
+    )  # fmt: skip
+    FIELDS = tuple(name for name, _type in COLUMNS[4:])
 
     def __init__(self, device: Device, current: dict[tuple[str, str], Holding], now: Any) -> None:
         self.device, self.current, self.now = device, current, now
         self.rows: dict[tuple[str, str], tuple[Any, ...]] = {}
 
-    def set(self, item: Item, state: str, command: DeviceCommand | None, reason: str) -> None:
-        self.rows[item.kind, item.key] = (
-            item.person_id,
-            item.digest,
-            state,
-            command.pk if command is not None else None,
-            reason[:255],
-            self.now,
-        )
+    def set_many(
+        self, items: Iterable[Item], state: str, command_id: int | None, reason: str
+    ) -> None:
+        rows, now, reason = self.rows, self.now, reason[:255]
+        head = (self.device.enterprise_id, self.device.pk)
+        for item in items:
+            rows[item.kind, item.key] = (
+                *head, item.kind, item.key, item.person_id, item.digest,
+                state, command_id, reason, now,
+            )  # fmt: skip
 
     def write(self, changed: list[Holding]) -> None:
+        head = (self.device.enterprise_id, self.device.pk)
         for holding in changed:
-            self.rows[holding.kind, holding.key] = tuple(getattr(holding, f) for f in self.FIELDS)
+            values = tuple(getattr(holding, f) for f in self.FIELDS)
+            self.rows[holding.kind, holding.key] = (*head, holding.kind, holding.key, *values)
         if not self.rows:
             return
         if connection.vendor == "postgresql":
-            self._upsert_postgresql()
+            updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in self.FIELDS)
+            bulk.insert_rows(
+                Holding._meta.db_table,
+                self.COLUMNS,
+                list(self.rows.values()),
+                f"ON CONFLICT (device_id, kind, key) DO UPDATE SET {updates}",
+            )
             return
         new: list[Holding] = []
         updated: list[Holding] = []
-        for (kind, key), values in self.rows.items():
+        for (kind, key), row in self.rows.items():
             existing = self.current.get((kind, key))
             if existing is not None:
                 holding = existing
@@ -368,27 +386,11 @@ class _HoldingWriter:
                     key=key,
                 )
                 new.append(holding)
-            for name, value in zip(self.FIELDS, values, strict=True):
+            for name, value in zip(self.FIELDS, row[4:], strict=True):
                 setattr(holding, name, value)
         Holding.objects.bulk_create(new, batch_size=2000)
         Holding.objects.bulk_update(
             updated, [f.removesuffix("_id") for f in self.FIELDS], batch_size=2000
-        )
-
-    def _upsert_postgresql(self) -> None:
-        columns = (
-            ("enterprise_id", "bigint"), ("device_id", "bigint"), ("kind", "varchar"),
-            ("key", "varchar"), ("person_id", "bigint"), ("digest", "varchar"),
-            ("state", "varchar"), ("command_id", "bigint"), ("reason", "varchar"),
-            ("updated_at", "timestamptz"),
-        )  # fmt: skip
-        head = (self.device.enterprise_id, self.device.pk)
-        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in self.FIELDS)
-        bulk.insert_rows(
-            Holding._meta.db_table,
-            columns,
-            [(*head, kind, key, *values) for (kind, key), values in self.rows.items()],
-            f"ON CONFLICT (device_id, kind, key) DO UPDATE SET {updates}",
         )
 
 

@@ -214,3 +214,36 @@ def test_old_finished_commands_and_unused_payloads_are_pruned(device: Any) -> No
     confirmed.refresh_from_db()
     assert confirmed.state == Holding.State.CONFIRMED
     assert confirmed.command_id is None
+
+
+def test_the_event_loop_reads_the_work_state_the_threads_write(device: Any) -> None:
+    """The idle-poll fast path reads the counter from the event loop (Redis through its
+    asyncio client when configured, else the in-process cache)."""
+    import asyncio
+
+    def read() -> tuple[int, bool]:
+        return asyncio.run(commands.work_state_async(device.pk))
+
+    commands.signal_work(device.pk)
+    version, idle = commands.work_state(device.pk)
+    assert (version, idle) == read() == (version, False)
+    commands.mark_idle(device.pk, version)
+    assert read() == (version, True)
+    commands.signal_work(device.pk)
+    assert read() == (version + 1, False)
+
+
+def test_a_long_queue_keeps_its_order_and_arguments(device: Any) -> None:
+    """A first sync queues hundreds of commands at once (on PostgreSQL through COPY)."""
+    count = 700
+    specs = [
+        commands.CommandSpec("user.put", {"records": [{"pin": str(n)}]}, is_sync=True)
+        for n in range(count)
+    ]
+    queued = commands.queue_many(device, specs, actor=Actor.system("test"))
+    assert [int(c.command_id) for c in queued] == sorted(int(c.command_id) for c in queued)
+    stored = dict(DeviceCommand.objects.values_list("pk", "arguments"))
+    assert len(stored) == count
+    for number, command in enumerate(queued):
+        assert stored[command.pk] == {"records": [{"pin": str(number)}]}
+        assert _reload(command).state == DeviceCommand.State.QUEUED

@@ -35,7 +35,7 @@ async def answer_idle_poll(scope: Any, send: Any) -> bool:
     device = services.DEVICE_CACHE.get(serial_number, max_age=IDLE_CACHE_AGE)
     if device is None or device.is_pending or not device.reported_online:
         return False
-    _version, idle = await sync_to_async(commands.work_state, thread_sensitive=False)(device.pk)
+    _version, idle = await commands.work_state_async(device.pk)
     if not idle:
         return False
     if (
