@@ -8,11 +8,11 @@ import hashlib
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import IO, Any
 
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -180,13 +180,48 @@ def save_session(device: Device, session: Mapping[str, Any]) -> None:
         DEVICE_CACHE.put(device)
 
 
-def touch(device: Device) -> None:
-    """Record a contact that needed nothing else (an idle poll): the last-seen time only."""
+class _SeenTimes:
+    """Last-seen times from idle polls, written for all devices at once a moment later: a
+    thousand devices polling every few seconds would otherwise each cost an UPDATE (and a
+    thread) every SEEN_WRITE_INTERVAL. A time is written at most FLUSH_SECONDS late."""
+
+    FLUSH_SECONDS = 2.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._times: dict[int, datetime] = {}
+
+    def note(self, device_id: int, when: datetime) -> bool:
+        """Remember a contact; True when a flush should be scheduled (the first pending)."""
+        with self._lock:
+            first = not self._times
+            self._times[device_id] = when
+        return first
+
+    def flush(self) -> int:
+        with self._lock:
+            times, self._times = self._times, {}
+        if times:
+            table = Device._meta.db_table
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {table} SET last_seen_at = %s WHERE id = %s",  # noqa: S608
+                    [(when, device_id) for device_id, when in sorted(times.items())],
+                )
+        return len(times)
+
+
+SEEN_TIMES = _SeenTimes()
+
+
+def note_idle_contact(device: Device) -> bool:
+    """An idle poll answered without the database: its time goes to the cached copy now and
+    to the database with the next flush. True when the caller should schedule a flush."""
     now = timezone.now()
-    with platform_scope():
-        Device.objects.filter(pk=device.pk).update(last_seen_at=now)
-    device.last_seen_at = now
-    DEVICE_CACHE.put(device)
+    if device.last_seen_at is not None and now - device.last_seen_at < SEEN_WRITE_INTERVAL:
+        return False
+    DEVICE_CACHE.note_seen(device.serial_number, now)
+    return SEEN_TIMES.note(device.pk, now)
 
 
 def fresh_device(device: Device) -> Device:
@@ -219,6 +254,13 @@ class _DeviceCache:
     def put(self, device: Device) -> None:
         with self._lock:
             self._entries[device.serial_number] = (time.monotonic(), copy.copy(device))
+
+    def note_seen(self, serial_number: str, when: datetime) -> None:
+        """Update the cached copy's last contact without making the copy count as fresh."""
+        with self._lock:
+            entry = self._entries.get(serial_number)
+            if entry is not None:
+                entry[1].last_seen_at = when
 
     def forget(self, serial_number: str) -> None:
         with self._lock:

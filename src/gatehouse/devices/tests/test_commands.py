@@ -247,3 +247,22 @@ def test_a_long_queue_keeps_its_order_and_arguments(device: Any) -> None:
     for number, command in enumerate(queued):
         assert stored[command.pk] == {"records": [{"pin": str(number)}]}
         assert _reload(command).state == DeviceCommand.State.QUEUED
+
+
+def test_idle_contacts_are_written_together(device: Any) -> None:
+    """Idle polls answered on the event loop buffer their time; one flush writes them."""
+    services.SEEN_TIMES.flush()  # what earlier tests in this process left
+    long_ago = timezone.now() - timedelta(hours=1)
+    Device.objects.filter(pk=device.pk).update(last_seen_at=long_ago)
+    device.last_seen_at = long_ago
+    services.DEVICE_CACHE.put(device)
+    assert services.note_idle_contact(device) is True  # the first pending: schedule a flush
+    cached = services.DEVICE_CACHE.get(device.serial_number)
+    assert cached is not None
+    assert cached.last_seen_at is not None
+    assert cached.last_seen_at > long_ago
+    assert Device.objects.get(pk=device.pk).last_seen_at == long_ago  # not written yet
+    assert services.note_idle_contact(cached) is False  # seen a moment ago: nothing to do
+    assert services.SEEN_TIMES.flush() == 1
+    assert Device.objects.get(pk=device.pk).last_seen_at == cached.last_seen_at
+    assert services.SEEN_TIMES.flush() == 0

@@ -6,11 +6,11 @@ through the full view. A thousand devices polling every few seconds are mostly t
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import parse_qsl
 
 from asgiref.sync import sync_to_async
-from django.utils import timezone
 from django.utils.http import http_date
 
 from gatehouse.devices import commands, services
@@ -38,11 +38,8 @@ async def answer_idle_poll(scope: Any, send: Any) -> bool:
     _version, idle = await commands.work_state_async(device.pk)
     if not idle:
         return False
-    if (
-        device.last_seen_at is None
-        or timezone.now() - device.last_seen_at >= services.SEEN_WRITE_INTERVAL
-    ):
-        await sync_to_async(services.touch, thread_sensitive=False)(device)
+    if services.note_idle_contact(device):
+        asyncio.get_running_loop().call_later(services.SEEN_TIMES.FLUSH_SECONDS, _flush_seen)
     await send(
         {
             "type": "http.response.start",
@@ -56,3 +53,13 @@ async def answer_idle_poll(scope: Any, send: Any) -> bool:
     )
     await send({"type": "http.response.body", "body": b"OK"})
     return True
+
+
+_FLUSHES: set[asyncio.Task[int]] = set()
+
+
+def _flush_seen() -> None:
+    """Write the buffered last-seen times from a thread (kept referenced until done)."""
+    task = asyncio.ensure_future(sync_to_async(services.SEEN_TIMES.flush, thread_sensitive=False)())
+    _FLUSHES.add(task)
+    task.add_done_callback(_FLUSHES.discard)
