@@ -156,20 +156,22 @@ SYNC_CAPABILITIES = ("item_kinds", "doors", "string_pins", "faces")
 def record_identity(device: Device, values: Mapping[str, Any], **fields: Any) -> None:
     """Store what the device says about itself (registry, options, info): the raw values
     for display, and model, firmware, capabilities in Gatehouse's words."""
-    with platform_scope():
+    with platform_scope(), transaction.atomic():
         changes = {name: value for name, value in fields.items() if value not in (None, "")}
         for name, value in changes.items():
             setattr(device, name, value)
+        resync = False
         if device.driver:
             before = device.capabilities or {}
             device.capabilities = drivers.for_device(device).capabilities(device).as_dict()
             changes["capabilities"] = device.capabilities
-            if device.enterprise_id is not None and any(
+            # e.g. the registry arrived after approval: now it takes faces, or has 4 doors
+            resync = device.enterprise_id is not None and any(
                 before.get(name) != device.capabilities.get(name) for name in SYNC_CAPABILITIES
-            ):
-                # e.g. the registry arrived after approval: now it takes faces, or has 4 doors
-                sync.request([device.pk], None)
+            )
         Device.objects.filter(pk=device.pk).update(**changes)
+        if resync:  # after the update: the poll that takes the request reads the new values
+            sync.request([device.pk], None)
         DEVICE_CACHE.put(device)
 
 

@@ -513,8 +513,11 @@ def getrequest(request: HttpRequest, device: Device, query: DeviceQuery) -> Http
         return reply(OK)
     with transaction.atomic():
         # one poll of a device at a time: a device that retries a poll it thinks was lost
-        # must not reconcile twice in parallel
-        Device.objects.select_for_update().filter(pk=device.pk).values_list("pk").first()
+        # must not reconcile twice in parallel. The row is read afresh under the lock: the
+        # copy cached in this process may predate a registry another process just stored.
+        device = (
+            Device.objects.select_for_update(of=("self",)).select_related("group").get(pk=device.pk)
+        )
         queued = sync.run_requested(device)
         handed = commands.collect(
             device,
