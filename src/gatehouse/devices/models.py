@@ -294,7 +294,7 @@ class DeviceEvent(TenantModel):
     largest table (goal: 250 bytes a row with its indexes). `dedupe_key` is a 63-bit hash of
     what the protocol says identifies a record, so a re-sent upload is stored once."""
 
-    # no single-column indexes: (device, dedupe_key) and (enterprise, occurred_at) serve them
+    # no indexes of their own: (device, dedupe_key) and (enterprise, occurred_at) serve them
     enterprise = models.ForeignKey(
         "tenancy.Enterprise",
         on_delete=models.CASCADE,
@@ -337,7 +337,16 @@ class DeviceEvent(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["device", "dedupe_key"], name="devices_event_once"),
         ]
-        indexes = [models.Index(fields=["enterprise", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["enterprise", "occurred_at"]),
+            # a person's records, and deleting a person: without it every deleted person
+            # costs a scan of the whole table (found deleting an enterprise of 10,000)
+            models.Index(
+                fields=["person"],
+                condition=models.Q(person__isnull=False),
+                name="devices_event_person",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.device_id}:{self.event_code}@{self.occurred_at:%Y-%m-%d %H:%M:%S}"
