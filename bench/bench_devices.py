@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import os
 import re
 import shutil
@@ -558,10 +557,6 @@ async def _one_change(fleet: Any, enterprise: Any, pid: int, poll: float) -> tup
     from gatehouse.people import services as people_services
     from gatehouse.people.models import Person
 
-    # The simulated fleet now holds a million records (users, faces) in this process: left to
-    # the cycle collector, its full collections pause every simulated device for seconds,
-    # which the latency below would charge to the server.
-    gc.freeze()
     stop = asyncio.Event()
     runner = asyncio.create_task(fleet.run(stop))
     await asyncio.sleep(3 * poll)
