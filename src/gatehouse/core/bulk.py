@@ -55,6 +55,17 @@ def insert_rows(
         return result
 
 
+def model_columns(model: type[models.Model], names: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """(column, PostgreSQL type) of the named fields, as `insert_rows` takes them."""
+    columns = []
+    for name in names:
+        field = model._meta.get_field(name)
+        if not isinstance(field, models.Field):
+            raise TypeError(f"{name} is not a column of {model._meta.label}")
+        columns.append((str(field.column), re.sub(r"\(.*\)", "", field.db_type(connection) or "")))
+    return tuple(columns)
+
+
 def create(objects: Sequence[M], key: str) -> list[M]:
     """Model instances inserted like bulk_create (PostgreSQL; no signals, no save()), their
     primary keys set. `key` names a field unique among `objects`: the ids come back paired
@@ -63,10 +74,7 @@ def create(objects: Sequence[M], key: str) -> list[M]:
         return []
     meta = objects[0]._meta
     fields = [field for field in meta.concrete_fields if not field.primary_key]
-    columns = [
-        (str(field.column), re.sub(r"\(.*\)", "", field.db_type(connection) or ""))
-        for field in fields
-    ]
+    columns = model_columns(type(objects[0]), [field.name for field in fields])
     rows = [
         tuple(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields)
         for obj in objects

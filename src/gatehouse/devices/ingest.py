@@ -187,21 +187,10 @@ def _insert_events(device: Device, enterprise_id: int, rows: Sequence[EventRow])
 
 
 _COLUMNS = (
-    ("enterprise_id", "bigint"),
-    ("device_id", "bigint"),
-    ("utc_offset_minutes", "smallint"),
-    ("dedupe_key", "bigint"),
-    ("occurred_at", "timestamptz"),
-    ("event_code", "integer"),
-    ("door", "smallint"),
-    ("verify_mode", "integer"),
-    ("in_out", "smallint"),
-    ("pin", "varchar"),
-    ("card_number", "varchar"),
-    ("person_id", "bigint"),
-    ("temperature_decidegrees", "smallint"),
-    ("mask", "boolean"),
-)
+    "enterprise_id", "device_id", "utc_offset_minutes", "dedupe_key", "occurred_at",
+    "event_code", "door", "verify_mode", "in_out", "pin", "card_number", "person_id",
+    "temperature_decidegrees", "mask",
+)  # fmt: skip
 
 
 def _insert_postgresql(
@@ -212,13 +201,13 @@ def _insert_postgresql(
     rows = [
         (
             enterprise_id, device.pk, device.utc_offset_minutes,
-            *(getattr(value, name) for name, _kind in _COLUMNS[3:]),
+            *(getattr(value, name) for name in _COLUMNS[3:]),
         )
         for value in values
     ]  # fmt: skip
     inserted = bulk.insert_rows(
         DeviceEvent._meta.db_table,
-        _COLUMNS,
+        bulk.model_columns(DeviceEvent, _COLUMNS),
         rows,
         "ON CONFLICT (device_id, dedupe_key) DO NOTHING RETURNING dedupe_key",
     )
@@ -239,7 +228,7 @@ def _insert_orm(device: Device, enterprise_id: int, values: list[_NewEvent]) -> 
                 enterprise_id=enterprise_id,
                 device=device,
                 utc_offset_minutes=device.utc_offset_minutes,
-                **{name: getattr(value, name) for name, _kind in _COLUMNS[3:]},
+                **{name: getattr(value, name) for name in _COLUMNS[3:]},
             )
             for value in fresh
         ],

@@ -78,7 +78,7 @@ def _person_items(row: tuple[Any, ...], kinds: frozenset[str], doors: int) -> li
             pin,
             {
                 "pin": pin,
-                "name": " ".join(part for part in (first, last) if part),
+                "name": Person.join_name(first, last),
                 "card": card,
                 "password": device_pin,
                 "start": valid_from.isoformat() if valid_from else None,
@@ -332,13 +332,8 @@ class _HoldingWriter:
     30,000 rows per device. On PostgreSQL one upsert, without model instances; elsewhere
     bulk inserts and updates. Rows are kept as the tuples the upsert takes."""
 
-    COLUMNS = (
-        ("enterprise_id", "bigint"), ("device_id", "bigint"), ("kind", "varchar"),
-        ("key", "varchar"), ("person_id", "bigint"), ("digest", "varchar"),
-        ("state", "varchar"), ("command_id", "bigint"), ("reason", "varchar"),
-        ("updated_at", "timestamptz"),
-    )  # fmt: skip
-    FIELDS = tuple(name for name, _type in COLUMNS[4:])
+    FIELDS = ("person_id", "digest", "state", "command_id", "reason", "updated_at")
+    COLUMNS = ("enterprise_id", "device_id", "kind", "key", *FIELDS)
 
     def __init__(self, device: Device, current: dict[tuple[str, str], Holding], now: Any) -> None:
         self.device, self.current, self.now = device, current, now
@@ -366,7 +361,7 @@ class _HoldingWriter:
             updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in self.FIELDS)
             bulk.insert_rows(
                 Holding._meta.db_table,
-                self.COLUMNS,
+                bulk.model_columns(Holding, self.COLUMNS),
                 list(self.rows.values()),
                 f"ON CONFLICT (device_id, kind, key) DO UPDATE SET {updates}",
             )

@@ -228,7 +228,12 @@ class Person(TenantModel):
 
     @property
     def full_name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.last_name) if part)
+        return self.join_name(self.first_name, self.last_name)
+
+    @staticmethod
+    def join_name(first_name: str, last_name: str) -> str:
+        """The full name from its parts (also for rows read without a model instance)."""
+        return " ".join(part for part in (first_name, last_name) if part)
 
     def can_verify(self, at: datetime | None = None) -> bool:
         """Whether devices should let this person verify now: enabled and inside the
