@@ -66,10 +66,10 @@ def model_columns(model: type[models.Model], names: Sequence[str]) -> tuple[tupl
     return tuple(columns)
 
 
-def create(objects: Sequence[M], key: str) -> list[M]:
+def create(objects: Sequence[M], key: str | tuple[str, ...]) -> list[M]:
     """Model instances inserted like bulk_create (PostgreSQL; no signals, no save()), their
-    primary keys set. `key` names a field unique among `objects`: the ids come back paired
-    with it rather than trusted to arrive in order."""
+    primary keys set. `key` names the field (or fields) unique among `objects`: the ids come
+    back paired with it rather than trusted to arrive in order."""
     if not objects:
         return []
     meta = objects[0]._meta
@@ -79,12 +79,22 @@ def create(objects: Sequence[M], key: str) -> list[M]:
         tuple(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields)
         for obj in objects
     ]
-    key_field = meta.get_field(key)
-    if not isinstance(key_field, models.Field) or meta.pk is None:
-        raise TypeError(f"{key} is not a column of {meta.label}")
-    returning = f"RETURNING {meta.pk.column}, {key_field.column}"
-    returned = {value: pk for pk, value in insert_rows(meta.db_table, columns, rows, returning)}
+    names = (key,) if isinstance(key, str) else key
+    key_fields = [meta.get_field(name) for name in names]
+    if meta.pk is None:
+        raise TypeError(f"{meta.label} has no primary key")
+    columns_of_key: list[str] = []
+    for field in key_fields:
+        if not isinstance(field, models.Field) or field.column is None:
+            raise TypeError(f"{field.name} is not a column of {meta.label}")
+        columns_of_key.append(field.column)
+    key_columns = ", ".join(columns_of_key)
+    returning = f"RETURNING {meta.pk.column}, {key_columns}"
+    returned = {
+        tuple(values): pk for pk, *values in insert_rows(meta.db_table, columns, rows, returning)
+    }
+    attnames = [field.attname for field in key_fields]  # type: ignore[union-attr]
     for obj in objects:
-        obj.pk = returned[getattr(obj, key)]
+        obj.pk = returned[tuple(getattr(obj, name) for name in attnames)]
         obj._state.adding, obj._state.db = False, connection.alias
     return list(objects)

@@ -151,17 +151,23 @@ def _payload_arguments(payload_ids: Iterable[int]) -> dict[int, Mapping[str, Any
     return found
 
 
-def _reserve_ids(device: Device, count: int) -> list[str]:
-    """Command ids unique per device (the protocol allows 16 letters or digits)."""
+def _reserve_ids(counts: Mapping[int, int]) -> dict[int, list[str]]:
+    """Command ids unique per device (the protocol allows 16 letters or digits), for several
+    devices in one statement: `counts` is how many each device needs."""
     table = Device._meta.db_table
+    cases = " ".join("WHEN %s THEN %s" for _ in counts)
+    marks = ", ".join("%s" for _ in counts)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET next_command_number = next_command_number + %s "  # noqa: S608
-            "WHERE id = %s RETURNING next_command_number",
-            [count, device.pk],
+            f"UPDATE {table} SET next_command_number = next_command_number "  # noqa: S608
+            f"+ CASE id {cases} END WHERE id IN ({marks}) RETURNING id, next_command_number",
+            [value for pair in counts.items() for value in pair] + list(counts),
         )
-        (end,) = cursor.fetchone()
-    return [str(number) for number in range(end - count, end)]
+        ends = dict(cursor.fetchall())
+    return {
+        device_id: [str(number) for number in range(ends[device_id] - count, ends[device_id])]
+        for device_id, count in counts.items()
+    }
 
 
 # --- "is there anything for this device?" without the database --------------------------------
@@ -243,41 +249,60 @@ def queue_many(
     device: Device, specs: Sequence[CommandSpec], *, actor: Actor
 ) -> list[DeviceCommand]:
     """Queue commands in order (the device runs them first in, first out)."""
-    if not specs:
-        return []
-    if device.enterprise_id is None:
+    return queue_for_devices([(device, specs)], actor=actor)[0]
+
+
+def queue_for_devices(
+    batches: Sequence[tuple[Device, Sequence[CommandSpec]]], *, actor: Actor
+) -> list[list[DeviceCommand]]:
+    """`queue_many` for several devices at once, in a few statements for all of them (one
+    changed person concerns every device of the group). Returns each batch's commands."""
+    wanted = {device.pk: (device, specs) for device, specs in batches if specs}
+    if not wanted:
+        return [[] for _ in batches]
+    if any(device.enterprise_id is None for device, _specs in wanted.values()):
         raise ValueError("a pending device gets no commands")
     now = timezone.now()
-    ids = _reserve_ids(device, len(specs))
-    payloads = _store_payloads(device, specs)
-    commands = [
-        DeviceCommand(
-            enterprise_id=device.enterprise_id,
-            device=device,
-            command_id=command_id,
-            operation=spec.operation,
-            arguments={} if spec.content_digest else dict(spec.arguments),
-            payload_id=payloads.get(spec.content_digest),
-            summary=(spec.summary or operation_label(spec.operation))[:255],
-            created_at=now,
-            expires_at=now + EXPIRY[spec.operation] if spec.operation in EXPIRY else None,
-            actor=actor.label[:150],
-            is_sync=spec.is_sync,
-        )
-        for command_id, spec in zip(ids, specs, strict=True)
-    ]
+    ids = _reserve_ids({pk: len(specs) for pk, (_device, specs) in wanted.items()})
+    commands: list[DeviceCommand] = []
+    for device, specs in wanted.values():
+        payloads = _store_payloads(device, specs)
+        commands += [
+            DeviceCommand(
+                enterprise_id=device.enterprise_id or 0,  # checked above
+                device=device,
+                command_id=command_id,
+                operation=spec.operation,
+                arguments={} if spec.content_digest else dict(spec.arguments),
+                payload_id=payloads.get(spec.content_digest),
+                summary=(spec.summary or operation_label(spec.operation))[:255],
+                created_at=now,
+                expires_at=now + EXPIRY[spec.operation] if spec.operation in EXPIRY else None,
+                actor=actor.label[:150],
+                is_sync=spec.is_sync,
+            )
+            for command_id, spec in zip(ids[device.pk], specs, strict=True)
+        ]
     if connection.vendor == "postgresql":
-        created = bulk.create(commands, key="command_id")  # a first sync queues hundreds
+        bulk.create(commands, key=("device_id", "command_id"))  # a first sync queues hundreds
     else:
-        created = DeviceCommand.objects.bulk_create(commands)
-    if not all(command.pk for command in created):  # SQLite before 3.35 gives no ids back
-        by_id = {
-            c.command_id: c for c in DeviceCommand.objects.filter(device=device, command_id__in=ids)
-        }
-        created = [by_id[command_id] for command_id in ids]
-    device_id = device.pk
-    transaction.on_commit(lambda: signal_work(device_id))
-    return created
+        commands = DeviceCommand.objects.bulk_create(commands)
+    by_device: dict[int, list[DeviceCommand]] = {pk: [] for pk in wanted}
+    for command in commands:
+        by_device[command.device_id].append(command)
+    if not all(command.pk for command in commands):  # SQLite before 3.35 gives no ids back
+        for pk in by_device:
+            stored = DeviceCommand.objects.filter(device_id=pk, command_id__in=ids[pk])
+            by_id = {c.command_id: c for c in stored}
+            by_device[pk] = [by_id[command_id] for command_id in ids[pk]]
+    device_ids = list(wanted)
+
+    def signal() -> None:
+        for device_id in device_ids:
+            signal_work(device_id)
+
+    transaction.on_commit(signal)
+    return [by_device.get(device.pk, []) if specs else [] for device, specs in batches]
 
 
 def queue(

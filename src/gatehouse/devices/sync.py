@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,7 @@ KIND_ORDER = ("timezone", "user", "authorization", "face", "biodata")
 ALL_DAY_TIMEZONE = 1
 DERIVED_FROM_PHOTO = (9,)  # biometric type index 9: visible-light face (reference §2.14.5)
 SYNC_ACTOR = Actor.system("sync")
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
@@ -144,38 +146,35 @@ def _items_of_persons(
     return items
 
 
-def desired_items(
-    device: Device, person_ids: Iterable[int] | None = None
-) -> dict[tuple[str, str], Item]:
-    capabilities = drivers.for_device(device).capabilities(device)
-    kinds = capabilities.item_kinds
-    doors = max(capabilities.doors, 1)
-    items: dict[tuple[str, str], Item] = {}
-    if person_ids is None and "timezone" in kinds:
-        items["timezone", str(ALL_DAY_TIMEZONE)] = Item(
-            "timezone", str(ALL_DAY_TIMEZONE), {"id": ALL_DAY_TIMEZONE, "all_day": True}
-        )
+@dataclass(frozen=True)
+class _GroupItems:
+    """What every device of a group with the same capabilities should hold of some persons:
+    their items, and the templates to pass on with the device each was enrolled at (a device
+    is not sent its own)."""
+
+    persons: list[Item]
+    templates: list[tuple[int | None, Item]]
+
+
+def _group_items(
+    device: Device, ids: list[int] | None, kinds: frozenset[str], doors: int
+) -> _GroupItems:
     persons = synced_persons(device)
     shared_key = None
-    if person_ids is not None:
-        persons = persons.filter(pk__in=list(person_ids))
+    if ids is not None:
+        persons = persons.filter(pk__in=ids)
     elif device.group is not None:
         shared_key = (device.enterprise_id, device.group.path, kinds, doors)
-    for item in _items_of_persons(persons, shared_key, kinds, doors):
-        items[item.kind, item.key] = item
+    templates: list[tuple[int | None, Item]] = []
     if "biodata" in kinds:
         # visible-light face templates are extracted by each device from the synced photo:
         # only templates that cannot be derived (fingerprints, NIR faces, veins ...) travel
-        templates = (
-            Enrolment.objects.filter(
-                enterprise_id=device.enterprise_id,
-                kind="biodata",
-                person_id__in=persons.values("pk"),
-            )
-            .exclude(device=device)
-            .exclude(bio_type__in=DERIVED_FROM_PHOTO)
-        )
-        for enrolment in templates.order_by("received_at"):
+        enrolments = Enrolment.objects.filter(
+            enterprise_id=device.enterprise_id,
+            kind="biodata",
+            person_id__in=persons.values("pk"),
+        ).exclude(bio_type__in=DERIVED_FROM_PHOTO)
+        for enrolment in enrolments.order_by("received_at"):
             key = f"{enrolment.pin}:{enrolment.bio_type}:{enrolment.number}:{enrolment.index}"
             record = {
                 **enrolment.record,
@@ -185,12 +184,45 @@ def desired_items(
                 "number": enrolment.number,
                 "index": enrolment.index,
             }
-            items["biodata", key] = Item("biodata", key, record, enrolment.person_id)
+            item = Item("biodata", key, record, enrolment.person_id)
+            templates.append((enrolment.device_id, item))
+    return _GroupItems(_items_of_persons(persons, shared_key, kinds, doors), templates)
+
+
+def desired_items(
+    device: Device,
+    person_ids: Iterable[int] | None = None,
+    *,
+    memo: dict[tuple[Any, ...], _GroupItems] | None = None,
+) -> dict[tuple[str, str], Item]:
+    """What the device should hold (of `person_ids`, or of everyone). `memo` shares the
+    answer between devices of one group and capabilities within one reconcile."""
+    capabilities = drivers.for_device(device).capabilities(device)
+    kinds = capabilities.item_kinds
+    doors = max(capabilities.doors, 1)
+    ids = None if person_ids is None else sorted(set(person_ids))
+    items: dict[tuple[str, str], Item] = {}
+    if ids is None and "timezone" in kinds:
+        items["timezone", str(ALL_DAY_TIMEZONE)] = Item(
+            "timezone", str(ALL_DAY_TIMEZONE), {"id": ALL_DAY_TIMEZONE, "all_day": True}
+        )
+    group_path = device.group.path if device.group is not None else None
+    key = (device.enterprise_id, group_path, kinds, doors, None if ids is None else tuple(ids))
+    group = memo.get(key) if memo is not None else None
+    if group is None:
+        group = _group_items(device, ids, kinds, doors)
+        if memo is not None:
+            memo[key] = group
+    for item in group.persons:
+        items[item.kind, item.key] = item
+    for enrolled_at, item in group.templates:
+        if enrolled_at != device.pk:
+            items[item.kind, item.key] = item
     return items
 
 
-def _holdings(device: Device, person_ids: list[int] | None) -> QuerySet[Holding]:
-    holdings = Holding.objects.filter(device=device)
+def _holdings(device_ids: list[int], person_ids: list[int] | None) -> QuerySet[Holding]:
+    holdings = Holding.objects.filter(device_id__in=device_ids)
     if person_ids is not None:
         # the persons asked about, plus rows whose person was deleted meanwhile
         holdings = holdings.filter(Q(person_id__in=person_ids) | Q(person__isnull=True)).exclude(
@@ -270,61 +302,90 @@ def _plan(
 def reconcile(device: Device, person_ids: Iterable[int] | None = None) -> int:
     """Queue what the device lacks and the removal of what it should no longer hold.
     Returns the number of commands queued. `person_ids` limits the work to those persons
-    (a change to one person costs one person's diff, not the whole group's).
+    (a change to one person costs one person's diff, not the whole group's)."""
+    return reconcile_many([device], person_ids).get(device.pk, 0)
+
+
+@dataclass
+class _Order:
+    """A device's part of a reconcile: its commands, and the holdings each one moves."""
+
+    device: Device
+    specs: list[CommandSpec] = field(default_factory=list)
+    removals: list[list[Holding]] = field(default_factory=list)
+    puts: list[list[Item]] = field(default_factory=list)
+
+
+def _order(device: Device, plan: _Plan, shared: bool) -> _Order:
+    driver = drivers.for_device(device)
+    order = _Order(device)
+    for kind in reversed(KIND_ORDER):
+        operation = f"{kind}.remove"
+        for holdings in _batches(plan.remove.get(kind, []), driver.batch_limit(device, operation)):
+            order.specs.append(
+                CommandSpec(operation, {"keys": [h.key for h in holdings]}, is_sync=True)
+            )
+            order.removals.append(holdings)
+    for kind in KIND_ORDER:
+        operation = f"{kind}.put"
+        limit = driver.batch_limit(device, operation)
+        for items in _batches_within(plan.put.get(kind, []), limit, driver.batch_bytes(device)):
+            order.specs.append(
+                CommandSpec(
+                    operation,
+                    {"records": [i.record for i in items]},
+                    is_sync=True,
+                    content_digest=_batch_digest(operation, items) if shared else "",
+                )
+            )
+            order.puts.append(items)
+    return order
+
+
+@transaction.atomic
+def reconcile_many(
+    devices: list[Device], person_ids: Iterable[int] | None = None
+) -> dict[int, int]:
+    """`reconcile` for several devices, with the queries shared: one for the holdings of
+    all of them, one per group for the items, a few for all commands and holdings. Returns
+    the commands queued per device id.
 
     A full reconcile stores its batches as shared payloads (the group's other devices need
     the same ones); a few persons' batches stay with their command, so that the devices of
     a group do not queue behind one another's uncommitted insert of the same payload."""
-    if device.enterprise_id is None:
-        return 0
-    driver = drivers.for_device(device)
-    ids = None if person_ids is None else list(person_ids)
-    current = {(h.kind, h.key): h for h in _holdings(device, ids)}
-    plan = _plan(device, desired_items(device, ids), current)
-    Holding.objects.filter(pk__in=plan.forget).delete()
+    devices = [device for device in devices if device.enterprise_id is not None]
+    if not devices:
+        return {}
+    ids = None if person_ids is None else sorted(set(person_ids))
+    current: dict[int, dict[tuple[str, str], Holding]] = {device.pk: {} for device in devices}
+    for holding in _holdings(list(current), ids):
+        current[holding.device_id][holding.kind, holding.key] = holding
+    memo: dict[tuple[Any, ...], _GroupItems] = {}
+    orders: list[_Order] = []
+    refused: list[tuple[Device, list[tuple[Item, str]]]] = []
+    forget: list[int] = []
+    for device in devices:
+        plan = _plan(device, desired_items(device, ids, memo=memo), current[device.pk])
+        forget += plan.forget
+        orders.append(_order(device, plan, shared=ids is None))
+        refused.append((device, plan.refused))
+    Holding.objects.filter(pk__in=forget).delete()
+    queued = commands.queue_for_devices(
+        [(order.device, order.specs) for order in orders], actor=SYNC_ACTOR
+    )
 
-    specs: list[CommandSpec] = []
-    removals: list[list[Holding]] = []
-    for kind in reversed(KIND_ORDER):
-        for holdings in _batches(
-            plan.remove.get(kind, []), driver.batch_limit(device, f"{kind}.remove")
-        ):
-            specs.append(
-                CommandSpec(f"{kind}.remove", {"keys": [h.key for h in holdings]}, is_sync=True)
-            )
-            removals.append(holdings)
-    puts: list[list[Item]] = []
-    for kind in KIND_ORDER:
-        limit = driver.batch_limit(device, f"{kind}.put")
-        for items in _batches_within(plan.put.get(kind, []), limit, driver.batch_bytes(device)):
-            specs.append(
-                CommandSpec(
-                    f"{kind}.put",
-                    {"records": [i.record for i in items]},
-                    is_sync=True,
-                    content_digest=_batch_digest(f"{kind}.put", items) if ids is None else "",
-                )
-            )
-            puts.append(items)
-    queued = commands.queue_many(device, specs, actor=SYNC_ACTOR)
-
-    now = timezone.now()
-    changed: list[Holding] = []
-    for command, holdings in zip(queued, removals, strict=False):
-        for holding in holdings:
-            holding.state, holding.command, holding.updated_at = (
-                Holding.State.REMOVING,
-                command,
-                now,
-            )
-            changed.append(holding)
-    writer = _HoldingWriter(device, current, now)
-    for command, items in zip(queued[len(removals) :], puts, strict=True):
-        writer.set_many(items, Holding.State.PENDING, command.pk, "")
-    for item, problem in plan.refused:
-        writer.set_many([item], Holding.State.FAILED, None, problem)
-    writer.write(changed)
-    return len(queued)
+    writer = _HoldingWriter(timezone.now())
+    for order, device_commands in zip(orders, queued, strict=True):
+        removed = len(order.removals)
+        for command, holdings in zip(device_commands, order.removals, strict=False):
+            writer.remove(order.device, holdings, command.pk)
+        for command, items in zip(device_commands[removed:], order.puts, strict=True):
+            writer.set_many(order.device, items, Holding.State.PENDING, command.pk, "")
+    for device, problems in refused:
+        for item, problem in problems:
+            writer.set_many(device, [item], Holding.State.FAILED, None, problem)
+    writer.write(current)
+    return {order.device.pk: len(q) for order, q in zip(orders, queued, strict=True)}
 
 
 class _HoldingWriter:
@@ -335,26 +396,31 @@ class _HoldingWriter:
     FIELDS = ("person_id", "digest", "state", "command_id", "reason", "updated_at")
     COLUMNS = ("enterprise_id", "device_id", "kind", "key", *FIELDS)
 
-    def __init__(self, device: Device, current: dict[tuple[str, str], Holding], now: Any) -> None:
-        self.device, self.current, self.now = device, current, now
-        self.rows: dict[tuple[str, str], tuple[Any, ...]] = {}
+    def __init__(self, now: Any) -> None:
+        self.now = now
+        self.rows: dict[tuple[int, str, str], tuple[Any, ...]] = {}
 
     def set_many(
-        self, items: Iterable[Item], state: str, command_id: int | None, reason: str
+        self, device: Device, items: Iterable[Item], state: str, command_id: int | None, reason: str
     ) -> None:
         rows, now, reason = self.rows, self.now, reason[:255]
-        head = (self.device.enterprise_id, self.device.pk)
+        head = (device.enterprise_id, device.pk)
         for item in items:
-            rows[item.kind, item.key] = (
+            rows[device.pk, item.kind, item.key] = (
                 *head, item.kind, item.key, item.person_id, item.digest,
                 state, command_id, reason, now,
             )  # fmt: skip
 
-    def write(self, changed: list[Holding]) -> None:
-        head = (self.device.enterprise_id, self.device.pk)
-        for holding in changed:
-            values = tuple(getattr(holding, f) for f in self.FIELDS)
-            self.rows[holding.kind, holding.key] = (*head, holding.kind, holding.key, *values)
+    def remove(self, device: Device, holdings: Iterable[Holding], command_id: int) -> None:
+        """The holdings a removal command takes back (they go once it is answered)."""
+        head = (device.enterprise_id, device.pk)
+        for holding in holdings:
+            self.rows[device.pk, holding.kind, holding.key] = (
+                *head, holding.kind, holding.key, holding.person_id, holding.digest,
+                Holding.State.REMOVING, command_id, holding.reason, self.now,
+            )  # fmt: skip
+
+    def write(self, current: Mapping[int, Mapping[tuple[str, str], Holding]]) -> None:
         if not self.rows:
             return
         if connection.vendor == "postgresql":
@@ -368,18 +434,13 @@ class _HoldingWriter:
             return
         new: list[Holding] = []
         updated: list[Holding] = []
-        for (kind, key), row in self.rows.items():
-            existing = self.current.get((kind, key))
+        for (device_id, kind, key), row in self.rows.items():
+            existing = current.get(device_id, {}).get((kind, key))
             if existing is not None:
                 holding = existing
                 updated.append(holding)
             else:
-                holding = Holding(
-                    enterprise_id=self.device.enterprise_id or 0,
-                    device=self.device,
-                    kind=kind,
-                    key=key,
-                )
+                holding = Holding(enterprise_id=row[0], device_id=device_id, kind=kind, key=key)
                 new.append(holding)
             for name, value in zip(self.FIELDS, row[4:], strict=True):
                 setattr(holding, name, value)
@@ -575,5 +636,29 @@ def person_changed(
             )
         if not device_ids:
             return
-        whole = payload.get("bulk") or name.endswith(".deleted") or person_id is None
-        request(sorted(device_ids), None if whole else [person_id])  # type: ignore[list-item]
+        if payload.get("bulk") or name.endswith(".deleted") or person_id is None:
+            request(sorted(device_ids), None)
+        else:
+            reconcile_person(sorted(device_ids), person_id)
+
+
+def reconcile_person(device_ids: list[int], person_id: int) -> None:
+    """Queue one person's change for all its devices at once, right after the change
+    commits: the devices' next polls only collect (the goal is every device within one poll
+    interval and a second). A device in the middle of a poll, or a reconcile that fails,
+    falls back to a request its next poll runs."""
+    try:
+        with transaction.atomic():
+            devices = list(
+                Device.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
+                .select_related("group")
+                .filter(pk__in=device_ids)
+                .order_by("pk")
+            )
+            reconcile_many(devices, [person_id])
+            busy = set(device_ids) - {device.pk for device in devices}
+            if busy:
+                request(busy, [person_id])
+    except DatabaseError:
+        logger.exception("reconciling person %s failed; left to the devices' polls", person_id)
+        request(device_ids, [person_id])

@@ -515,8 +515,12 @@ def getrequest(request: HttpRequest, device: Device, query: DeviceQuery) -> Http
         # one poll of a device at a time: a device that retries a poll it thinks was lost
         # must not reconcile twice in parallel. The row is read afresh under the lock: the
         # copy cached in this process may predate a registry another process just stored.
+        # A no-key lock: rows that refer to the device (a sync request written by a person's
+        # change) can still be inserted meanwhile.
         device = (
-            Device.objects.select_for_update(of=("self",)).select_related("group").get(pk=device.pk)
+            Device.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("group")
+            .get(pk=device.pk)
         )
         queued = sync.run_requested(device)
         handed = commands.collect(

@@ -246,3 +246,77 @@ def test_a_device_that_reports_more_doors_gets_its_rights_again(
         acc_device.post("registry", ACC_REGISTRY.replace("LockCount=1", "LockCount=2"))
     again = [text for _cid, text in _poll(acc_device)]
     assert again == ["DATA UPDATE userauthorize Pin=1001\tAuthorizeTimezoneId=1\tAuthorizeDoorId=3"]
+
+
+def _queued(sn: str) -> list[tuple[str, Any]]:
+    """The operation and records of the device's queued commands, oldest first."""
+    from gatehouse.devices import commands
+    from gatehouse.devices.models import DeviceCommand
+
+    with platform_scope():
+        queued = DeviceCommand.objects.filter(
+            device__serial_number=sn, state=DeviceCommand.State.QUEUED
+        ).order_by("id")
+        return [(c.operation, commands.arguments_of(c).get("records")) for c in queued]
+
+
+def _sync_requests(sn: str) -> list[int | None]:
+    from gatehouse.devices.models import SyncRequest
+
+    return list(
+        SyncRequest.objects.filter(device__serial_number=sn).values_list("person_id", flat=True)
+    )
+
+
+def test_one_changed_person_is_queued_for_every_device_before_they_poll(
+    two_terminals: list[Any], people: Any, cast: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The devices' polls only collect: the change is reconciled for all of them when it
+    commits, so every device has it at its next poll."""
+    from gatehouse.people import services
+
+    person = people("1001")
+    people("1002")
+    for client in two_terminals:
+        _answer(client, _poll(client))
+    with tenant_scope(cast.enterprise_a.pk), django_capture_on_commit_callbacks(execute=True):
+        services.update_person(person, actor=Actor.for_user(cast.a_admin), first_name="Renamed")
+    for client in two_terminals:
+        ((operation, records),) = _queued(client.sn)
+        assert (operation, [(r["pin"], r["name"]) for r in records]) == (
+            "user.put",
+            [("1001", "Renamed")],
+        )
+        assert _sync_requests(client.sn) == []
+        (command,) = _poll(client)
+        assert "Name=Renamed" in command[1]
+        _answer(client, [command])
+    with tenant_scope(cast.enterprise_a.pk):
+        held = Holding.objects.filter(person=person, kind="user")
+        assert sorted(held.values_list("state", flat=True)) == ["confirmed", "confirmed"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks of PostgreSQL")
+@pytest.mark.django_db(transaction=True)  # the other connection must see the device rows
+def test_a_device_in_the_middle_of_a_poll_gets_the_change_at_its_next_one(
+    two_terminals: list[Any], people: Any, cast: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from gatehouse.people import services
+
+    person = people("1001")
+    for client in two_terminals:
+        _answer(client, _poll(client))
+    busy, free = two_terminals
+    with psycopg.connect(**connection.get_connection_params()) as other:
+        # the busy device's poll holds its row, as getrequest does
+        other.execute(
+            "SELECT id FROM devices_device WHERE serial_number = %s FOR NO KEY UPDATE", [busy.sn]
+        )
+        with tenant_scope(cast.enterprise_a.pk), django_capture_on_commit_callbacks(execute=True):
+            services.update_person(person, actor=Actor.for_user(cast.a_admin), last_name="Busy")
+        assert _queued(busy.sn) == []
+        assert _sync_requests(busy.sn) == [person.pk]
+        assert len(_queued(free.sn)) == 1
+    for client in two_terminals:
+        (command,) = _poll(client)
+        assert "Name=P1001 Busy" in command[1]
