@@ -129,9 +129,12 @@ _SHARED_ITEMS: SharedCache[tuple[Any, ...], tuple[str, list[Item]]] = SharedCach
 
 
 def _items_of_persons(
-    persons: QuerySet[Person], key: tuple[Any, ...] | None, kinds: frozenset[str], doors: int
+    persons: QuerySet[Person],
+    key: tuple[Any, ...] | None,
+    fingerprint: str | None,
+    kinds: frozenset[str],
+    doors: int,
 ) -> list[Item]:
-    fingerprint = _persons_fingerprint(persons) if key is not None else None
     if key is not None and fingerprint is not None:
         cached = _SHARED_ITEMS.get(key)
         if cached is not None and cached[0] == fingerprint:
@@ -154,6 +157,7 @@ class _GroupItems:
 
     persons: list[Item]
     templates: list[tuple[int | None, Item]]
+    version: str | None = None  # the persons' fingerprint, when they are the whole group
 
 
 def _group_items(
@@ -186,7 +190,26 @@ def _group_items(
             }
             item = Item("biodata", key, record, enrolment.person_id)
             templates.append((enrolment.device_id, item))
-    return _GroupItems(_items_of_persons(persons, shared_key, kinds, doors), templates)
+    fingerprint = _persons_fingerprint(persons) if shared_key is not None else None
+    items = _items_of_persons(persons, shared_key, fingerprint, kinds, doors)
+    version = None if fingerprint is None else f"{device.group_id}:{fingerprint}"
+    return _GroupItems(items, templates, version)
+
+
+def _group_of(
+    device: Device, ids: list[int] | None, memo: dict[tuple[Any, ...], _GroupItems] | None
+) -> tuple[drivers.Capabilities, _GroupItems]:
+    capabilities = drivers.for_device(device).capabilities(device)
+    kinds = capabilities.item_kinds
+    doors = max(capabilities.doors, 1)
+    group_path = device.group.path if device.group is not None else None
+    key = (device.enterprise_id, group_path, kinds, doors, None if ids is None else tuple(ids))
+    group = memo.get(key) if memo is not None else None
+    if group is None:
+        group = _group_items(device, ids, kinds, doors)
+        if memo is not None:
+            memo[key] = group
+    return capabilities, group
 
 
 def desired_items(
@@ -197,22 +220,13 @@ def desired_items(
 ) -> dict[tuple[str, str], Item]:
     """What the device should hold (of `person_ids`, or of everyone). `memo` shares the
     answer between devices of one group and capabilities within one reconcile."""
-    capabilities = drivers.for_device(device).capabilities(device)
-    kinds = capabilities.item_kinds
-    doors = max(capabilities.doors, 1)
     ids = None if person_ids is None else sorted(set(person_ids))
+    capabilities, group = _group_of(device, ids, memo)
     items: dict[tuple[str, str], Item] = {}
-    if ids is None and "timezone" in kinds:
+    if ids is None and "timezone" in capabilities.item_kinds:
         items["timezone", str(ALL_DAY_TIMEZONE)] = Item(
             "timezone", str(ALL_DAY_TIMEZONE), {"id": ALL_DAY_TIMEZONE, "all_day": True}
         )
-    group_path = device.group.path if device.group is not None else None
-    key = (device.enterprise_id, group_path, kinds, doors, None if ids is None else tuple(ids))
-    group = memo.get(key) if memo is not None else None
-    if group is None:
-        group = _group_items(device, ids, kinds, doors)
-        if memo is not None:
-            memo[key] = group
     for item in group.persons:
         items[item.kind, item.key] = item
     for enrolled_at, item in group.templates:
@@ -342,6 +356,35 @@ def _order(device: Device, plan: _Plan, shared: bool) -> _Order:
     return order
 
 
+# The commands of a device's first full sync by what decides them (see _first_sync_key): the
+# devices of a group, installed together, would each plan the same thousands of items.
+_FIRST_SYNCS: SharedCache[
+    tuple[Any, ...], tuple[list[CommandSpec], list[list[Item]], list[tuple[Item, str]]]
+] = SharedCache(60_000, lambda entry: sum(len(items) for items in entry[1]) + 1)
+
+
+def _first_sync_key(
+    device: Device,
+    ids: list[int] | None,
+    current: Mapping[tuple[str, str], Holding],
+    memo: dict[tuple[Any, ...], _GroupItems],
+) -> tuple[Any, ...] | None:
+    """What a full sync of a device that holds nothing depends on: the group's persons (their
+    fingerprint), the templates it would get, its capabilities (what it refuses) and how its
+    driver batches. None when the plan cannot be shared."""
+    if ids is not None or current:
+        return None
+    capabilities, group = _group_of(device, ids, memo)
+    if group.version is None:
+        return None
+    driver = drivers.for_device(device)
+    templates = tuple(item.digest for at, item in group.templates if at != device.pk)
+    return (
+        device.enterprise_id, device.driver, device.dialect, capabilities,
+        driver.batch_bytes(device), group.version, templates,
+    )  # fmt: skip
+
+
 @transaction.atomic
 def reconcile_many(
     devices: list[Device], person_ids: Iterable[int] | None = None
@@ -365,10 +408,20 @@ def reconcile_many(
     refused: list[tuple[Device, list[tuple[Item, str]]]] = []
     forget: list[int] = []
     for device in devices:
+        first_sync = _first_sync_key(device, ids, current[device.pk], memo)
+        known = _FIRST_SYNCS.get(first_sync) if first_sync is not None else None
+        if known is not None:
+            specs, puts, problems = known
+            orders.append(_Order(device, specs=specs, puts=puts))
+            refused.append((device, problems))
+            continue
         plan = _plan(device, desired_items(device, ids, memo=memo), current[device.pk])
         forget += plan.forget
-        orders.append(_order(device, plan, shared=ids is None))
+        order = _order(device, plan, shared=ids is None)
+        orders.append(order)
         refused.append((device, plan.refused))
+        if first_sync is not None:
+            _FIRST_SYNCS.put(first_sync, (order.specs, order.puts, plan.refused))
     Holding.objects.filter(pk__in=forget).delete()
     queued = commands.queue_for_devices(
         [(order.device, order.specs) for order in orders], actor=SYNC_ACTOR

@@ -41,9 +41,12 @@ OK = "OK"
 TEXT_LIMIT = 4 * 1024 * 1024
 IMAGE_LIMIT = 16 * 1024 * 1024
 IMAGE_TABLES = {"attphoto", "tabledata", "biophoto", "userpic", "operlog", "biodata"}
-# What one poll may hand out: the att spec's 900 KB, or the device's MaxPackageSize.
+# What one poll may hand out: the att spec's 900 KB, or the device's MaxPackageSize. The
+# bytes are the device's limit; the count only bounds one reply's work (a first sync of
+# 10,000 persons is 600 commands of 50 records: user and rights batches then take a poll
+# each, face photos fill the bytes first).
 DEFAULT_BUDGET = 900 * 1024
-COMMANDS_PER_POLL = 50
+COMMANDS_PER_POLL = 200
 SERVER_BIO_SUPPORT = "0:1:0:0:0:0:0:0:0:1:0"  # fingerprint and visible-light face
 SERVER_PHOTO_SUPPORT = "0:0:0:0:0:0:0:0:0:1:0"
 

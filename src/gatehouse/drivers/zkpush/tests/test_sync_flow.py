@@ -320,3 +320,33 @@ def test_a_device_in_the_middle_of_a_poll_gets_the_change_at_its_next_one(
     for client in two_terminals:
         (command,) = _poll(client)
         assert "Name=P1001 Busy" in command[1]
+
+
+def test_first_syncs_share_a_plan_only_with_devices_that_refuse_the_same(
+    device_client: Any, approve: Any, people: Any
+) -> None:
+    """A device that takes letters in personnel IDs must get the person another device of
+    its group refused, although both first syncs see the same persons."""
+    from gatehouse.drivers.zkpush.tests.conftest import ACC_REGISTRY
+
+    people("A17")
+    people("1001")
+    clients = []
+    for sn, registry in (
+        ("DIGITS01", ACC_REGISTRY),
+        ("LETTERS1", ACC_REGISTRY + ",StringPinFunOn=1"),
+    ):
+        client = device_client(sn)
+        client.get("cdata", options="all", pushver="3.1.2", DeviceType="acc")
+        client.post("registry", registry)
+        with platform_scope():
+            approve(sn)
+        clients.append(client)
+    digits, letters = ("\n".join(text for _cid, text in _poll(c)) for c in clients)
+    assert "Pin=1001" in digits
+    assert "Pin=A17" not in digits
+    assert "Pin=1001" in letters
+    assert "Pin=A17" in letters
+    with platform_scope():
+        failed = Holding.objects.filter(state=Holding.State.FAILED)
+        assert set(failed.values_list("device__serial_number", "key")) == {("DIGITS01", "A17")}
