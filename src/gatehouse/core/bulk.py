@@ -13,8 +13,10 @@ from django.db import connection, models, transaction
 
 M = TypeVar("M", bound=models.Model)
 
-# Below this many rows the three extra statements of the staging route cost more than they save.
-COPY_THRESHOLD = 500
+# From this many rows on the staging route costs less CPU and time than arrays, despite its
+# three extra statements (measured on PostgreSQL 15 with 14 mixed columns: 20 rows cost the
+# same either way, 240 rows 1.6 ms instead of 4.6 ms of CPU).
+COPY_THRESHOLD = 20
 
 
 def insert_rows(

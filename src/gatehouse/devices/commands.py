@@ -409,8 +409,10 @@ def collect(
     handed: list[tuple[DeviceCommand, str]] = []
     used = 0
     queued = DeviceCommand.objects.filter(device=device, state=DeviceCommand.State.QUEUED)
-    # a shared payload's text is usually rendered already: its records are not loaded here
-    batch = list(queued.order_by("id").defer("arguments", "result")[:max_commands])
+    # only what rendering needs (a shared payload's text is usually rendered already: its
+    # records are not loaded here); a failure's bookkeeping loads the rest
+    fields = ("command_id", "operation", "arguments", "payload_id", "is_sync", "device_id")
+    batch = list(queued.order_by("id").only(*fields)[:max_commands])
     variant = driver.render_variant(device)
     for command in batch:
         command.device = device
