@@ -13,6 +13,7 @@ import pytest
 
 from gatehouse.core.actors import Actor
 from gatehouse.core.scoping import platform_scope, tenant_scope
+from gatehouse.devices import commands
 from gatehouse.devices import services as device_services
 from gatehouse.devices.models import Device, DeviceEvent
 from gatehouse.people import capture
@@ -223,3 +224,9 @@ def test_idle_polls_are_answered_without_django_until_there_is_work(
         device_services.run_operation([stored], "device.reboot", actor=Actor.for_user(cast.a_admin))
     assert _run(device.poll_once()) == 1  # work was signalled: the full view hands it out
     assert "/iclock/getrequest" in full_views
+    assert _run(device.poll_once()) == 0
+    assert commands.work_state(stored.pk)[1]  # idle again
+    with platform_scope():
+        device_services.update_device(stored, actor=Actor.for_user(cast.a_admin), name="Lobby")
+    # other server processes keep a copy of the device: the change moves their work counter
+    assert not commands.work_state(stored.pk)[1]

@@ -174,8 +174,10 @@ def _reserve_ids(counts: Mapping[int, int]) -> dict[int, list[str]]:
 # A device polls every few seconds and almost always gets "OK". Queuing work bumps a counter in
 # the cache (shared through Redis in production); a poll that found nothing records the counter
 # it saw. Until the counter moves, or IDLE_RECHECK passes, a poll needs no query (expiries and
-# unanswered commands are also settled by the device watch job every minute).
-IDLE_RECHECK = 60
+# unanswered commands are also settled by the device watch job every minute). Changes to the
+# device itself bump the counter too. The recheck only bounds the delay of a signal that was
+# lost (Redis unreachable at that moment): a command still reaches the device then.
+IDLE_RECHECK = 300
 
 
 def _work_key(device_id: int) -> str:

@@ -278,10 +278,16 @@ DEVICE_CACHE = _DeviceCache()
 
 def _forget(device: Device) -> None:
     """Drop the cached copy now and again after commit (a request in between may have
-    cached the old state)."""
-    serial_number = device.serial_number
+    cached the old state). The work signal tells the other processes: their idle-poll fast
+    path sends the device's next poll to the full view, which reads the device afresh."""
+    serial_number, device_id = device.serial_number, device.pk
+
+    def after_commit() -> None:
+        DEVICE_CACHE.forget(serial_number)
+        commands.signal_work(device_id)
+
     DEVICE_CACHE.forget(serial_number)
-    transaction.on_commit(lambda: DEVICE_CACHE.forget(serial_number))
+    transaction.on_commit(after_commit)
 
 
 # --- approval and management ---------------------------------------------------------------

@@ -699,17 +699,24 @@ def reconcile_person(device_ids: list[int], person_id: int) -> None:
     """Queue one person's change for all its devices at once, right after the change
     commits: the devices' next polls only collect (the goal is every device within one poll
     interval and a second). A device in the middle of a poll, or a reconcile that fails,
-    falls back to a request its next poll runs."""
+    falls back to a request its next poll runs. A device that waits for its full sync is
+    left to it: the person comes with the rest, after the time zones the rights refer to."""
+    waiting = SyncRequest.objects.filter(device_id__in=device_ids, person_id__isnull=True)
     try:
         with transaction.atomic():
             devices = list(
                 Device.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
                 .select_related("group")
                 .filter(pk__in=device_ids)
+                .exclude(pk__in=waiting.values("device_id"))
                 .order_by("pk")
             )
             reconcile_many(devices, [person_id])
-            busy = set(device_ids) - {device.pk for device in devices}
+            busy = (
+                set(device_ids)
+                - {device.pk for device in devices}
+                - set(waiting.values_list("device_id", flat=True))
+            )
             if busy:
                 request(busy, [person_id])
     except DatabaseError:

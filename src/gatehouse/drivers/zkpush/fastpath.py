@@ -15,7 +15,7 @@ from django.utils.http import http_date
 
 from gatehouse.devices import commands, services
 
-IDLE_CACHE_AGE = 60.0
+IDLE_CACHE_AGE = float(commands.IDLE_RECHECK)
 POLL_PATHS = frozenset(f"/iclock/getrequest{suffix}" for suffix in ("", "/", ".aspx", ".aspx/"))
 
 
@@ -30,8 +30,9 @@ async def answer_idle_poll(scope: Any, send: Any) -> bool:
     serial_number = query.get("SN")
     if not serial_number or "INFO" in query:
         return False
-    # an idle answer stays right with a copy a minute old: approval, moves and settings that
-    # matter reach the full view, which reads the device afresh every few seconds
+    # an idle answer stays right with an old copy: a change to the device (approval, a
+    # move, settings, deletion) signals work, which sends the poll to the full view, and
+    # that reads the device afresh
     device = services.DEVICE_CACHE.get(serial_number, max_age=IDLE_CACHE_AGE)
     if device is None or device.is_pending or not device.reported_online:
         return False
