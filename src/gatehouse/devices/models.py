@@ -237,7 +237,20 @@ class Holding(TenantModel):
         FAILED = "failed", _("Failed")
         REMOVING = "removing", _("Removing")
 
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="holdings")
+    # Holdings are millions of rows, always reached through a device, a person or a command:
+    # no index of their own on enterprise (an enterprise-wide index tempted the planner into
+    # ANDing millions of entries to confirm one command) or device (the indexes below lead
+    # with it).
+    enterprise = models.ForeignKey(
+        "tenancy.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
+    device = models.ForeignKey(
+        Device, on_delete=models.CASCADE, related_name="holdings", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=20)
     key = models.CharField(_("key"), max_length=40)
     person = models.ForeignKey(
