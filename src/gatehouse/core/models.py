@@ -81,6 +81,19 @@ class TenantModel(models.Model):
         abstract = True
 
 
+def unindexed_enterprise() -> models.ForeignKey[Any, Any]:
+    """TenantModel's `enterprise` for the largest tables, reached through indexes of their
+    own (by device, person, time): an index on the enterprise alone would cost every write
+    and tempt the planner into scanning a whole enterprise's rows."""
+    return models.ForeignKey(
+        "tenancy.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
+
+
 # --- background jobs ------------------------------------------------------------------------
 
 

@@ -166,19 +166,24 @@ def test_persons_of_a_sibling_group_are_not_synced(
     assert "Pin=3001" not in texts
 
 
-@pytest.fixture
-def two_terminals(device_client: Any, approve: Any) -> list[Any]:
-    from gatehouse.drivers.zkpush.tests.conftest import ACC_REGISTRY
-
+def _terminals(device_client: Any, approve: Any, registries: dict[str, str]) -> list[Any]:
+    """Face terminals of the administrator's group, each registered with its registry line."""
     clients = []
-    for sn in ("TWIN0001", "TWIN0002"):
+    for sn, registry in registries.items():
         client = device_client(sn)
         client.get("cdata", options="all", pushver="3.1.2", DeviceType="acc")
-        client.post("registry", ACC_REGISTRY)
+        client.post("registry", registry)
         with platform_scope():
             approve(sn)
         clients.append(client)
     return clients
+
+
+@pytest.fixture
+def two_terminals(device_client: Any, approve: Any) -> list[Any]:
+    from gatehouse.drivers.zkpush.tests.conftest import ACC_REGISTRY
+
+    return _terminals(device_client, approve, dict.fromkeys(("TWIN0001", "TWIN0002"), ACC_REGISTRY))
 
 
 def test_devices_of_a_group_share_the_batches_they_both_need(
@@ -331,17 +336,8 @@ def test_first_syncs_share_a_plan_only_with_devices_that_refuse_the_same(
 
     people("A17")
     people("1001")
-    clients = []
-    for sn, registry in (
-        ("DIGITS01", ACC_REGISTRY),
-        ("LETTERS1", ACC_REGISTRY + ",StringPinFunOn=1"),
-    ):
-        client = device_client(sn)
-        client.get("cdata", options="all", pushver="3.1.2", DeviceType="acc")
-        client.post("registry", registry)
-        with platform_scope():
-            approve(sn)
-        clients.append(client)
+    registries = {"DIGITS01": ACC_REGISTRY, "LETTERS1": ACC_REGISTRY + ",StringPinFunOn=1"}
+    clients = _terminals(device_client, approve, registries)
     digits, letters = ("\n".join(text for _cid, text in _poll(c)) for c in clients)
     assert "Pin=1001" in digits
     assert "Pin=A17" not in digits
