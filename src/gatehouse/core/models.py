@@ -66,12 +66,23 @@ class TenantManager(_TenantManagerBase):  # type: ignore[type-arg]
         return queryset if isinstance(queryset, DisabledQuerySet) else queryset.all()
 
 
+def enterprise_key(*, indexed: bool = True) -> models.ForeignKey[Any, Any]:
+    """TenantModel's `enterprise`. The largest tables are reached through indexes of their
+    own (by device, person, time) and redefine it unindexed: an index on the enterprise
+    alone would cost every write and tempt the planner into scanning a whole enterprise."""
+    return models.ForeignKey(
+        "tenancy.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        db_index=indexed,
+    )
+
+
 class TenantModel(models.Model):
     """Owned by one enterprise. Queries outside a tenant scope raise (django-scopes)."""
 
-    enterprise = models.ForeignKey(
-        "tenancy.Enterprise", on_delete=models.CASCADE, related_name="+", editable=False
-    )
+    enterprise = enterprise_key()
     # Lookup from this model to the `path` of the group it belongs to; None = enterprise-wide.
     group_path_lookup: ClassVar[str | None] = "group__path"
 
@@ -79,19 +90,6 @@ class TenantModel(models.Model):
 
     class Meta:
         abstract = True
-
-
-def unindexed_enterprise() -> models.ForeignKey[Any, Any]:
-    """TenantModel's `enterprise` for the largest tables, reached through indexes of their
-    own (by device, person, time): an index on the enterprise alone would cost every write
-    and tempt the planner into scanning a whole enterprise's rows."""
-    return models.ForeignKey(
-        "tenancy.Enterprise",
-        on_delete=models.CASCADE,
-        related_name="+",
-        editable=False,
-        db_index=False,
-    )
 
 
 # --- background jobs ------------------------------------------------------------------------

@@ -304,7 +304,7 @@ def queue_for_devices(
             signal_work(device_id)
 
     transaction.on_commit(signal)
-    return [by_device.get(device.pk, []) if specs else [] for device, specs in batches]
+    return [by_device.get(device.pk, []) for device, _specs in batches]
 
 
 def queue(

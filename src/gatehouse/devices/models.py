@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from gatehouse.core.models import TenantManager, TenantModel, unindexed_enterprise
+from gatehouse.core.models import TenantManager, TenantModel, enterprise_key
 
 SERIAL_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"
 
@@ -241,7 +241,7 @@ class Holding(TenantModel):
     # no index of their own on enterprise (an enterprise-wide index tempted the planner into
     # ANDing millions of entries to confirm one command) or device (the indexes below lead
     # with it).
-    enterprise = unindexed_enterprise()
+    enterprise = enterprise_key(indexed=False)
     device = models.ForeignKey(
         Device, on_delete=models.CASCADE, related_name="holdings", db_index=False
     )
@@ -302,7 +302,7 @@ class DeviceEvent(TenantModel):
     what the protocol says identifies a record, so a re-sent upload is stored once."""
 
     # no indexes of their own: (device, dedupe_key) and (enterprise, occurred_at) serve them
-    enterprise = unindexed_enterprise()
+    enterprise = enterprise_key(indexed=False)
     device = models.ForeignKey(
         Device, on_delete=models.CASCADE, related_name="events", db_index=False
     )

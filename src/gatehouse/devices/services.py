@@ -22,7 +22,7 @@ from gatehouse.core.actors import Actor
 from gatehouse.core.errors import PermissionDenied, ServiceError
 from gatehouse.core.events import publish
 from gatehouse.core.scoping import platform_scope
-from gatehouse.devices import commands, drivers, sync
+from gatehouse.devices import commands, drivers, photos, sync
 from gatehouse.devices.commands import CommandSpec
 from gatehouse.devices.models import Device, DeviceCommand, DeviceGroup, FirmwarePackage
 from gatehouse.tenancy.models import Enterprise, Group
@@ -116,6 +116,33 @@ def note_contact(
             _announce_status(device, online=True)
         DEVICE_CACHE.put(device)
         return device
+
+
+def poll_for_work(
+    device: Device, *, budget_bytes: int, max_commands: int
+) -> tuple[int, list[tuple[DeviceCommand, str]]]:
+    """A poll with work signalled: reconcile what was requested, then hand out commands
+    (rendered, within the byte budget). Returns (commands queued now, commands handed out).
+
+    One poll of a device at a time: a device that retries a poll it thinks was lost must
+    not reconcile twice in parallel. The row is read afresh under the lock (the copy cached
+    in this process may predate a registry another process just stored). The lock is a
+    no-key one: rows that refer to the device (a sync request written by a person's change)
+    can still be inserted meanwhile."""
+    with transaction.atomic():
+        device = (
+            Device.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("group")
+            .get(pk=device.pk)
+        )
+        queued = sync.run_requested(device)
+        handed = commands.collect(
+            device,
+            budget_bytes=budget_bytes,
+            max_commands=max_commands,
+            load_photos=photos.load_many,
+        )
+    return queued, handed
 
 
 def _announce_status(device: Device, *, online: bool) -> None:

@@ -431,7 +431,8 @@ def reconcile_many(
     for order, device_commands in zip(orders, queued, strict=True):
         removed = len(order.removals)
         for command, holdings in zip(device_commands, order.removals, strict=False):
-            writer.remove(order.device, holdings, command.pk)
+            # taken back: the rows go once the device answers
+            writer.set_many(order.device, holdings, Holding.State.REMOVING, command.pk, None)
         for command, items in zip(device_commands[removed:], order.puts, strict=True):
             writer.set_many(order.device, items, Holding.State.PENDING, command.pk, "")
     for device, problems in refused:
@@ -454,23 +455,20 @@ class _HoldingWriter:
         self.rows: dict[tuple[int, str, str], tuple[Any, ...]] = {}
 
     def set_many(
-        self, device: Device, items: Iterable[Item], state: str, command_id: int | None, reason: str
+        self,
+        device: Device,
+        items: Iterable[Item | Holding],
+        state: str,
+        command_id: int | None,
+        reason: str | None,
     ) -> None:
-        rows, now, reason = self.rows, self.now, reason[:255]
-        head = (device.enterprise_id, device.pk)
+        """Rows for `items` in `state`; `reason` None keeps a holding's own reason."""
+        rows, now, head = self.rows, self.now, (device.enterprise_id, device.pk)
         for item in items:
+            why = item.reason if reason is None and isinstance(item, Holding) else reason or ""
             rows[device.pk, item.kind, item.key] = (
                 *head, item.kind, item.key, item.person_id, item.digest,
-                state, command_id, reason, now,
-            )  # fmt: skip
-
-    def remove(self, device: Device, holdings: Iterable[Holding], command_id: int) -> None:
-        """The holdings a removal command takes back (they go once it is answered)."""
-        head = (device.enterprise_id, device.pk)
-        for holding in holdings:
-            self.rows[device.pk, holding.kind, holding.key] = (
-                *head, holding.kind, holding.key, holding.person_id, holding.digest,
-                Holding.State.REMOVING, command_id, holding.reason, self.now,
+                state, command_id, why[:255], now,
             )  # fmt: skip
 
     def write(self, current: Mapping[int, Mapping[tuple[str, str], Holding]]) -> None:
@@ -707,22 +705,21 @@ def reconcile_person(device_ids: list[int], person_id: int) -> None:
     interval and a second). A device in the middle of a poll, or a reconcile that fails,
     falls back to a request its next poll runs. A device that waits for its full sync is
     left to it: the person comes with the rest, after the time zones the rights refer to."""
-    waiting = SyncRequest.objects.filter(device_id__in=device_ids, person_id__isnull=True)
+    waiting = set(
+        SyncRequest.objects.filter(device_id__in=device_ids, person_id__isnull=True).values_list(
+            "device_id", flat=True
+        )
+    )
     try:
         with transaction.atomic():
             devices = list(
                 Device.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
                 .select_related("group")
-                .filter(pk__in=device_ids)
-                .exclude(pk__in=waiting.values("device_id"))
+                .filter(pk__in=set(device_ids) - waiting)
                 .order_by("pk")
             )
             reconcile_many(devices, [person_id])
-            busy = (
-                set(device_ids)
-                - {device.pk for device in devices}
-                - set(waiting.values_list("device_id", flat=True))
-            )
+            busy = set(device_ids) - {device.pk for device in devices} - waiting
             if busy:
                 request(busy, [person_id])
     except DatabaseError:

@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
@@ -24,7 +23,7 @@ from django_scopes import scope
 
 from gatehouse.core.actors import client_address
 from gatehouse.core.scoping import platform_scope
-from gatehouse.devices import commands, ingest, photos, services, sync
+from gatehouse.devices import commands, ingest, services
 from gatehouse.devices.commands import CommandResult
 from gatehouse.devices.ingest import EnrolmentRow, EventRow, OperationRow
 from gatehouse.devices.models import Device, DeviceCommand, FirmwarePackage
@@ -514,24 +513,9 @@ def getrequest(request: HttpRequest, device: Device, query: DeviceQuery) -> Http
     version, idle = commands.work_state(device.pk)
     if idle:
         return reply(OK)
-    with transaction.atomic():
-        # one poll of a device at a time: a device that retries a poll it thinks was lost
-        # must not reconcile twice in parallel. The row is read afresh under the lock: the
-        # copy cached in this process may predate a registry another process just stored.
-        # A no-key lock: rows that refer to the device (a sync request written by a person's
-        # change) can still be inserted meanwhile.
-        device = (
-            Device.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("group")
-            .get(pk=device.pk)
-        )
-        queued = sync.run_requested(device)
-        handed = commands.collect(
-            device,
-            budget_bytes=_budget(device),
-            max_commands=COMMANDS_PER_POLL,
-            load_photos=photos.load_many,
-        )
+    queued, handed = services.poll_for_work(
+        device, budget_bytes=_budget(device), max_commands=COMMANDS_PER_POLL
+    )
     if not handed and not queued:
         commands.mark_idle(device.pk, version)
     return reply(common.build_getrequest_reply((c.command_id, text) for c, text in handed))
