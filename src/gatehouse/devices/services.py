@@ -120,9 +120,10 @@ def note_contact(
 
 def poll_for_work(
     device: Device, *, budget_bytes: int, max_commands: int
-) -> tuple[int, list[tuple[DeviceCommand, str]]]:
+) -> tuple[sync.Requested, list[tuple[DeviceCommand, str]]]:
     """A poll with work signalled: reconcile what was requested, then hand out commands
-    (rendered, within the byte budget). Returns (commands queued now, commands handed out).
+    (rendered, within the byte budget). Returns (what the reconcile did, commands handed
+    out).
 
     One poll of a device at a time: a device that retries a poll it thinks was lost must
     not reconcile twice in parallel. The row is read afresh under the lock (the copy cached
@@ -135,14 +136,14 @@ def poll_for_work(
             .select_related("group")
             .get(pk=device.pk)
         )
-        queued = sync.run_requested(device)
+        requested = sync.run_requested(device)
         handed = commands.collect(
             device,
             budget_bytes=budget_bytes,
             max_commands=max_commands,
             load_photos=photos.load_many,
         )
-    return queued, handed
+    return requested, handed
 
 
 def _announce_status(device: Device, *, online: bool) -> None:

@@ -501,22 +501,21 @@ class _HoldingWriter:
         )
 
 
-def commands_done(done: list[DeviceCommand]) -> None:
-    """Successful sync commands: what they sent is on the device, what they removed is gone.
+def commands_done(device_id: int, done: list[tuple[int, str]]) -> None:
+    """Successful sync commands (primary key, operation) of a device: what they sent is on
+    the device, what they removed is gone.
 
     The rows are looked up by device and state first: a list of command ids alone, on a
     table of millions whose statistics lag behind a sync (or an autovacuum that is off),
     makes PostgreSQL scan the whole table for every answer."""
-    now = timezone.now()
-    devices = {command.device_id for command in done}
-    removed = [command.pk for command in done if command.operation.endswith(".remove")]
-    sent = [command.pk for command in done if not command.operation.endswith(".remove")]
-    mine = Holding.objects.filter(device_id__in=devices)
+    removed = [pk for pk, operation in done if operation.endswith(".remove")]
+    sent = [pk for pk, operation in done if not operation.endswith(".remove")]
+    mine = Holding.objects.filter(device_id=device_id)
     if removed:
         mine.filter(state=Holding.State.REMOVING, command_id__in=removed).delete()
     if sent:
         mine.filter(state=Holding.State.PENDING, command_id__in=sent).update(
-            state=Holding.State.CONFIRMED, reason="", updated_at=now
+            state=Holding.State.CONFIRMED, reason="", updated_at=timezone.now()
         )
 
 
@@ -619,22 +618,71 @@ def _take_group_turn(device: Device) -> bool:
     return bool(taken)
 
 
-def run_requested(device: Device) -> int:
+# A device that finds its group's turn taken is not told to look again at every poll (a
+# hundred devices would each run a full poll a second while they wait): the device whose
+# turn ends calls the next ones in line, and TURN_RECHECK bounds the wait should that call
+# never come (the turn's transaction failed, the called devices went offline).
+TURN_RECHECK = 30
+# Devices called when a turn ends: the first to poll takes the turn, the others find it taken
+# (a wasted poll each); more than one keeps the turn from idling for a whole poll interval.
+TURN_CALLS = 3
+
+
+@dataclass(frozen=True)
+class Requested:
+    """What a poll's requested reconcile did: commands queued, and whether a full reconcile
+    still waits for its group's turn."""
+
+    queued: int = 0
+    waiting: bool = False
+
+    @property
+    def recheck(self) -> int:
+        """Seconds until an idle device's polls look at the database again."""
+        return TURN_RECHECK if self.waiting else commands.IDLE_RECHECK
+
+
+def run_requested(device: Device) -> Requested:
     """Called at a poll (in its transaction): reconcile what changed since the last one, and
     consume the requests. A full reconcile waits while another device of the group runs one
-    (the requests stay, and the device is told to look again at its next poll)."""
+    (the requests stay; the device is called when the turn ends)."""
     rows = list(SyncRequest.objects.filter(device=device).values_list("pk", "person_id"))
     if not rows:
-        return 0
+        return Requested()
     everyone = any(person_id is None for _pk, person_id in rows)
     if everyone and not _take_group_turn(device):
-        device_id = device.pk
-        transaction.on_commit(lambda: commands.signal_work(device_id))
-        return 0
+        return Requested(waiting=True)
     SyncRequest.objects.filter(pk__in=[pk for pk, _p in rows]).delete()
     if everyone:
-        return reconcile(device)
-    return reconcile(device, {person_id for _pk, person_id in rows if person_id is not None})
+        queued = reconcile(device)
+        enterprise_id, group_id = device.enterprise_id, device.group_id
+        if connection.vendor == "postgresql" and enterprise_id and group_id:
+            transaction.on_commit(lambda: _call_next_in_line(device, enterprise_id, group_id))
+        return Requested(queued)
+    return Requested(reconcile(device, {p for _pk, p in rows if p is not None}))
+
+
+def _call_next_in_line(device: Device, enterprise_id: int, group_id: int) -> None:
+    """After a full reconcile commits: signal the group's online devices that have waited
+    longest for theirs."""
+    now = timezone.now()
+    waiting = (
+        SyncRequest.objects.filter(
+            person_id__isnull=True,
+            device__enterprise_id=enterprise_id,
+            device__group_id=group_id,
+            device__last_seen_at__gte=now - device.offline_after(),
+        )
+        .exclude(device_id=device.pk)
+        .order_by("created_at", "pk")
+        .values_list("device_id", flat=True)
+    )
+    called: list[int] = []
+    for device_id in waiting[: TURN_CALLS * 4]:
+        if device_id not in called:
+            called.append(device_id)
+    for device_id in called[:TURN_CALLS]:
+        commands.signal_work(device_id)
 
 
 def progress(device: Device) -> dict[str, int]:

@@ -266,3 +266,57 @@ def test_idle_contacts_are_written_together(device: Any) -> None:
     assert services.SEEN_TIMES.flush() == 1
     assert Device.objects.get(pk=device.pk).last_seen_at == cached.last_seen_at
     assert services.SEEN_TIMES.flush() == 0
+
+
+def test_one_upload_of_mixed_answers_settles_each_command_once(device: Any, cast: Any) -> None:
+    """Plain successes of sync commands are settled together; a duplicated answer, a failure
+    and an answer to an ordinary command each take the general path; an unknown id is
+    ignored. The holdings a settled command sent are then on the device."""
+    from gatehouse.devices.models import Holding
+
+    def user(pin: str) -> dict[str, Any]:
+        return {
+            "pin": pin, "name": f"P{pin}", "card": "", "password": "",
+            "start": None, "end": None, "disabled": False,
+        }  # fmt: skip
+
+    specs = [
+        commands.CommandSpec("user.put", {"records": [user(pin)]}, is_sync=True)
+        for pin in ("1", "2", "3")
+    ]
+    plain, repeated, refused = commands.queue_many(device, specs, actor=Actor.system("test"))
+    (reboot,) = services.run_operation(
+        [device], "device.reboot", actor=Actor.for_user(cast.a_admin)
+    )
+    for pin, command in (("1", plain), ("2", repeated), ("3", refused)):
+        Holding.objects.create(
+            enterprise_id=device.enterprise_id, device=device, kind="user", key=pin,
+            digest="d", state=Holding.State.PENDING, command=command,
+        )  # fmt: skip
+    handed = commands.collect(
+        device, budget_bytes=65536, max_commands=10, load_photos=photos.load_many
+    )
+    assert len(handed) == 4
+    answers = [
+        commands.CommandResult(plain.command_id, 0),
+        commands.CommandResult(repeated.command_id, 0),
+        commands.CommandResult(repeated.command_id, 0),
+        commands.CommandResult(refused.command_id, -18),
+        commands.CommandResult(reboot.command_id, 0),
+        commands.CommandResult("999999", 0),
+    ]
+    assert commands.record_results(device, answers) == 4
+    states = {c.pk: (c.state, c.return_code) for c in map(_reload, (plain, repeated, refused))}
+    assert states == {
+        plain.pk: (DeviceCommand.State.DONE, 0),
+        repeated.pk: (DeviceCommand.State.DONE, 0),
+        refused.pk: (DeviceCommand.State.FAILED, -18),
+    }
+    assert _reload(reboot).state == DeviceCommand.State.DONE
+    held = dict(Holding.objects.filter(device=device).values_list("key", "state"))
+    assert held == {
+        "1": Holding.State.CONFIRMED,
+        "2": Holding.State.CONFIRMED,
+        "3": Holding.State.FAILED,
+    }
+    assert commands.record_results(device, answers) == 0  # answered already

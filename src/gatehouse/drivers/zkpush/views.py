@@ -513,11 +513,11 @@ def getrequest(request: HttpRequest, device: Device, query: DeviceQuery) -> Http
     version, idle = commands.work_state(device.pk)
     if idle:
         return reply(OK)
-    queued, handed = services.poll_for_work(
+    requested, handed = services.poll_for_work(
         device, budget_bytes=_budget(device), max_commands=COMMANDS_PER_POLL
     )
-    if not handed and not queued:
-        commands.mark_idle(device.pk, version)
+    if not handed and not requested.queued:
+        commands.mark_idle(device.pk, version, requested.recheck)
     return reply(common.build_getrequest_reply((c.command_id, text) for c, text in handed))
 
 

@@ -225,16 +225,38 @@ def test_a_change_between_two_devices_reconciles_reaches_the_second(
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="turns are PostgreSQL locks")
-def test_a_full_sync_waits_while_another_device_of_the_group_runs_one(
-    acc_device: Any, people: Any, django_capture_on_commit_callbacks: Any
+def test_a_full_sync_waits_for_its_turn_and_is_called_when_the_turn_before_ends(
+    two_terminals: list[Any], people: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
+    """Waiting devices are not made to run a full poll each time they poll (with a hundred
+    devices that was most of a sync's CPU): the device whose turn ends calls the next one,
+    and a recheck bounds the wait when no call comes."""
+    from gatehouse.devices import commands, services
+
     people("1001")
-    key = sync.group_turn_key(_device(acc_device.sn))
+    first, second = two_terminals
+    key = sync.group_turn_key(_device(first.sn))
     with psycopg.connect(**connection.get_connection_params()) as other:
-        other.execute("SELECT pg_advisory_lock(%s)", [key])  # the other device's turn
+        other.execute("SELECT pg_advisory_lock(%s)", [key])  # a third device's turn
         with django_capture_on_commit_callbacks(execute=True):
-            assert _poll(acc_device) == []
-    texts = [text for _cid, text in _poll(acc_device)]
+            assert _poll(first) == []
+            assert _poll(second) == []
+            with platform_scope():
+                requested, handed = services.poll_for_work(
+                    _device(first.sn), budget_bytes=65536, max_commands=10
+                )
+    assert (requested, handed) == (sync.Requested(waiting=True), [])
+    assert requested.recheck == sync.TURN_RECHECK < commands.IDLE_RECHECK
+    # the turn is free, but nobody called: the devices wait for their recheck
+    assert _poll(first) == []
+    assert _poll(second) == []
+    version, _idle = commands.work_state(_device(first.sn).pk)
+    commands.mark_idle(_device(first.sn).pk, version, recheck=0)  # the recheck passes
+    with django_capture_on_commit_callbacks(execute=True):
+        texts = [text for _cid, text in _poll(first)]
+    assert any("Pin=1001" in text for text in texts)
+    # the first device's turn ended: it called the second
+    texts = [text for _cid, text in _poll(second)]
     assert any("Pin=1001" in text for text in texts)
 
 
