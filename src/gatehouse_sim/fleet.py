@@ -1,8 +1,9 @@
-"""Many simulated devices in one event loop, sharing one HTTP client."""
+"""Many simulated devices in one event loop, each with its own HTTP connection."""
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -11,7 +12,8 @@ import httpx
 
 from gatehouse_sim.client import SimDevice
 
-MAX_CONNECTIONS = 100
+# A device keeps a connection for its polls and one for uploads that overlap them.
+CONNECTIONS_PER_DEVICE = 2
 MAX_STAGGER_SECONDS = 5.0
 DRAIN_TIMEOUT_SECONDS = 30.0
 
@@ -37,8 +39,10 @@ def serial_numbers(prefix: str, count: int) -> list[str]:
 
 
 class Fleet:
-    """Devices start staggered (so they do not all handshake in the same millisecond) and share
-    a connection pool sized for a few hundred devices polling every second or two."""
+    """Devices start staggered (so they do not all handshake in the same millisecond), each
+    with its own HTTP client, as real devices each have their own connection. One client
+    pool shared by hundreds of devices would make the simulator the bottleneck: its pool
+    looks at every connection for every request."""
 
     def __init__(
         self,
@@ -49,23 +53,31 @@ class Fleet:
         options: DeviceOptions | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         stagger: float | None = None,
-        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
-        connections = max(1, min(max_connections, len(serials)))
-        self.client = httpx.AsyncClient(
-            transport=transport,
-            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-            timeout=httpx.Timeout(10.0, pool=60.0),
-        )
+        # one TLS context for all (each client would otherwise load the CA bundle again)
+        tls = ssl.create_default_context()
         settings = asdict(options or DeviceOptions())
+        self.clients = [
+            httpx.AsyncClient(
+                transport=transport,
+                verify=tls,
+                limits=httpx.Limits(
+                    max_connections=CONNECTIONS_PER_DEVICE,
+                    max_keepalive_connections=CONNECTIONS_PER_DEVICE,
+                ),
+                timeout=httpx.Timeout(10.0, pool=60.0),
+            )
+            for _sn in serials
+        ]
         self.devices = [
-            SimDevice(server_url, sn, dialect, client=self.client, **settings) for sn in serials
+            SimDevice(server_url, sn, dialect, client=client, **settings)
+            for sn, client in zip(serials, self.clients, strict=True)
         ]
         spread = min(len(serials) * 0.02, MAX_STAGGER_SECONDS) if stagger is None else stagger
         self.stagger_step = spread / max(1, len(serials))
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await asyncio.gather(*(client.aclose() for client in self.clients))
 
     async def run(
         self,

@@ -591,7 +591,7 @@ def test_att_check_with_stamp_zero_sends_everything_again() -> None:
     assert server.rows["ATTLOG"] == [server.rows["ATTLOG"][0]] * 3
 
 
-def test_a_fleet_shares_one_client() -> None:
+def test_a_fleet_runs_a_scenario_on_every_device() -> None:
     server = FakeServer()
     serials = serial_numbers("FLT", 25)
     assert serials[0] == "FLT0001"
