@@ -366,6 +366,8 @@ def expire_overdue(device: Device, now: Any = None) -> int:
         ):
             command.state = DeviceCommand.State.QUEUED
             command.save(update_fields=["state"])
+            # the device's polls may have been told the queue was drained
+            transaction.on_commit(functools.partial(signal_work, command.device_id))
         else:
             _finish(
                 command,
@@ -393,48 +395,62 @@ def _awaiting_answers(device: Device, now: Any) -> bool:
     return bool(rows)
 
 
+@dataclass(frozen=True)
+class Collected:
+    """A poll's commands, rendered, and whether the device's queue is empty after them
+    (then the device's next polls need not look until new work is signalled)."""
+
+    handed: list[tuple[DeviceCommand, str]]
+    drained: bool
+
+
 def collect(
     device: Device,
     *,
     budget_bytes: int,
     max_commands: int,
     load_photos: drivers.PhotoLoader,
-) -> list[tuple[DeviceCommand, str]]:
+) -> Collected:
     """The commands to hand out on this poll, rendered, marked sent. Stops before the byte
     budget (the device's largest accepted reply) but always hands out at least one.
 
     Nothing new goes out while earlier commands await their answer: if a reply was lost on
     the way, handing out the next ones would let the device run them first (rights for a
-    person it does not have yet). The unanswered ones are sent again after ANSWER_TIMEOUT."""
+    person it does not have yet). The unanswered ones are sent again after ANSWER_TIMEOUT;
+    the queue does not count as drained meanwhile, so the device's polls keep looking."""
     driver = drivers.for_device(device)
     now = timezone.now()
     if _awaiting_answers(device, now):
-        return []
+        return Collected([], drained=False)
     handed: list[tuple[DeviceCommand, str]] = []
     used = 0
     queued = DeviceCommand.objects.filter(device=device, state=DeviceCommand.State.QUEUED)
     # only what rendering needs (a shared payload's text is usually rendered already: its
-    # records are not loaded here); a failure's bookkeeping loads the rest
+    # records are not loaded here); a failure's bookkeeping loads the rest. One more than
+    # handed out tells whether the queue is drained.
     fields = ("command_id", "operation", "arguments", "payload_id", "is_sync", "device_id")
-    batch = list(queued.order_by("id").only(*fields)[:max_commands])
+    batch = list(queued.order_by("id").only(*fields)[: max_commands + 1])
     variant = driver.render_variant(device)
-    for command in batch:
+    left = len(batch)
+    for command in batch[:max_commands]:
         command.device = device
         try:
             text = _render(driver, device, command, variant, load_photos)
         except (ValueError, LookupError) as exc:
             _finish(command, DeviceCommand.State.FAILED, code=None, message=str(exc))
+            left -= 1
             continue
         size = len(text.encode()) + 24
         if handed and used + size > budget_bytes:
             break
         used += size
         handed.append((command, text))
+        left -= 1
     if handed:
         DeviceCommand.objects.filter(pk__in=[command.pk for command, _text in handed]).update(
             state=DeviceCommand.State.SENT, sent_at=now, attempts=F("attempts") + 1
         )
-    return handed
+    return Collected(handed, drained=left == 0)
 
 
 def _render(

@@ -120,9 +120,9 @@ def note_contact(
 
 def poll_for_work(
     device: Device, *, budget_bytes: int, max_commands: int
-) -> tuple[sync.Requested, list[tuple[DeviceCommand, str]]]:
+) -> tuple[sync.Requested, commands.Collected]:
     """A poll with work signalled: reconcile what was requested, then hand out commands
-    (rendered, within the byte budget). Returns (what the reconcile did, commands handed
+    (rendered, within the byte budget). Returns (what the reconcile did, what was handed
     out).
 
     One poll of a device at a time: a device that retries a poll it thinks was lost must
@@ -137,13 +137,13 @@ def poll_for_work(
             .get(pk=device.pk)
         )
         requested = sync.run_requested(device)
-        handed = commands.collect(
+        collected = commands.collect(
             device,
             budget_bytes=budget_bytes,
             max_commands=max_commands,
             load_photos=photos.load_many,
         )
-    return requested, handed
+    return requested, collected
 
 
 def _announce_status(device: Device, *, online: bool) -> None:

@@ -54,7 +54,7 @@ def test_an_unanswered_command_is_sent_again_then_fails(device: Any, cast: Any) 
         handed = commands.collect(
             device, budget_bytes=10_000, max_commands=10, load_photos=photos.load_many
         )
-        assert [c.pk for c, _text in handed] == [command.pk]
+        assert [c.pk for c, _text in handed.handed] == [command.pk]
         assert _reload(command).attempts == attempt
         later = timezone.now() + commands.ANSWER_TIMEOUT + timedelta(seconds=1)
         DeviceCommand.objects.filter(pk=command.pk).update(
@@ -150,16 +150,17 @@ def test_nothing_new_goes_out_while_a_command_awaits_its_answer(device: Any, cas
         services.run_operation([device], "time.sync", actor=actor)[0],
     )
 
-    def collect() -> list[int]:
-        handed = commands.collect(
+    def collect() -> tuple[list[int], bool]:
+        collected = commands.collect(
             device, budget_bytes=40, max_commands=10, load_photos=photos.load_many
         )
-        return [c.pk for c, _text in handed]
+        return [c.pk for c, _text in collected.handed], collected.drained
 
-    assert collect() == [first.pk]  # the tiny budget lets one through
-    assert collect() == []  # its answer has not come: the device might run the next one first
+    assert collect() == ([first.pk], False)  # the tiny budget lets one through
+    # its answer has not come: the device might run the next one first
+    assert collect() == ([], False)
     commands.record_results(device, [commands.CommandResult(first.command_id, 0)])
-    assert collect() == [second.pk]
+    assert collect() == ([second.pk], True)
 
 
 def test_a_face_photo_deleted_before_collection_fails_its_command(device: Any) -> None:
@@ -171,10 +172,10 @@ def test_a_face_photo_deleted_before_collection_fails_its_command(device: Any) -
     )
     (command,) = commands.queue_many(device, [spec], actor=Actor.system("test"))
     assert command.payload_id is not None
-    handed = commands.collect(
+    collected = commands.collect(
         device, budget_bytes=10_000, max_commands=10, load_photos=photos.load_many
     )
-    assert handed == []
+    assert collected == commands.Collected([], drained=True)
     command = _reload(command)
     assert command.state == DeviceCommand.State.FAILED
     assert command.result["message"] == "The face photo no longer exists."
@@ -293,10 +294,10 @@ def test_one_upload_of_mixed_answers_settles_each_command_once(device: Any, cast
             enterprise_id=device.enterprise_id, device=device, kind="user", key=pin,
             digest="d", state=Holding.State.PENDING, command=command,
         )  # fmt: skip
-    handed = commands.collect(
+    collected = commands.collect(
         device, budget_bytes=65536, max_commands=10, load_photos=photos.load_many
     )
-    assert len(handed) == 4
+    assert len(collected.handed) == 4
     answers = [
         commands.CommandResult(plain.command_id, 0),
         commands.CommandResult(repeated.command_id, 0),

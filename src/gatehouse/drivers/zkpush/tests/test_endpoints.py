@@ -124,6 +124,38 @@ def test_commands_are_collected_and_results_recorded(acc_device: Any, cast: Any)
     assert command.return_code == 0
 
 
+def test_a_poll_that_takes_the_last_commands_lets_the_next_polls_skip_the_database(
+    acc_device: Any, cast: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """After one change, every device polls for it, answers, then polls again: the third
+    request must not be a full poll. A command nobody answers is re-queued by the watch and
+    signalled, so it is handed out again."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gatehouse.core.actors import Actor
+    from gatehouse.devices import commands, services
+
+    device = _device(acc_device.sn)
+    first = acc_device.get("getrequest").content.decode()  # the approval's own work
+    ids = [line.split(":")[1] for line in first.split("\n") if line.startswith("C:")]
+    acc_device.post("devicecmd", "\n".join(f"ID={command_id}&Return=0" for command_id in ids))
+    with tenant_scope(cast.enterprise_a.pk), django_capture_on_commit_callbacks(execute=True):
+        services.run_operation([device], "device.reboot", actor=Actor.for_user(cast.a_admin))
+    assert commands.work_state(device.pk)[1] is False
+    assert "CONTROL DEVICE" in acc_device.get("getrequest").content.decode()
+    assert commands.work_state(device.pk)[1] is True  # drained: the next polls skip the database
+    with tenant_scope(cast.enterprise_a.pk):
+        DeviceCommand.objects.filter(device=device).update(
+            sent_at=timezone.now() - commands.ANSWER_TIMEOUT - timedelta(seconds=1)
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            assert commands.expire_overdue(device) == 1
+    assert commands.work_state(device.pk)[1] is False
+    assert "CONTROL DEVICE" in acc_device.get("getrequest").content.decode()
+
+
 def test_stored_events_are_published_after_commit(
     acc_device: Any, cast: Any, django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -115,14 +115,15 @@ def test_deleted_person_is_removed_in_reverse_order(
 
 
 def test_refused_batch_is_split_and_failures_are_named(
-    acc_device: Any, people: Any, cast: Any
+    acc_device: Any, people: Any, cast: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     people("1001")
     people("1002")
     commands = _poll(acc_device)
     user_batch = [c for c in commands if c[1].startswith("DATA UPDATE user ")]
     _answer(acc_device, [c for c in commands if c not in user_batch])
-    _answer(acc_device, user_batch, code=-18)  # no space
+    with django_capture_on_commit_callbacks(execute=True):  # the singles signal the device
+        _answer(acc_device, user_batch, code=-18)  # no space
     singles = _poll(acc_device)
     assert [text.split("\t")[1] for _cid, text in singles] == ["Pin=1001", "Pin=1002"]
     _answer(acc_device, singles[:1])
@@ -132,7 +133,8 @@ def test_refused_batch_is_split_and_failures_are_named(
         failed = list(Holding.objects.filter(device=device, state=Holding.State.FAILED))
         assert [(h.kind, h.key) for h in failed] == [("user", "1002")]
         assert "-18" in failed[0].reason
-        assert sync.repush_failures(device) == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            assert sync.repush_failures(device) == 1
     assert "Pin=1002" in _poll(acc_device)[0][1]
 
 
@@ -242,10 +244,10 @@ def test_a_full_sync_waits_for_its_turn_and_is_called_when_the_turn_before_ends(
             assert _poll(first) == []
             assert _poll(second) == []
             with platform_scope():
-                requested, handed = services.poll_for_work(
+                requested, collected = services.poll_for_work(
                     _device(first.sn), budget_bytes=65536, max_commands=10
                 )
-    assert (requested, handed) == (sync.Requested(waiting=True), [])
+    assert (requested, collected.handed) == (sync.Requested(waiting=True), [])
     assert requested.recheck == sync.TURN_RECHECK < commands.IDLE_RECHECK
     # the turn is free, but nobody called: the devices wait for their recheck
     assert _poll(first) == []
