@@ -8,6 +8,7 @@ its user group and the groups below it, allowed through all its doors at all tim
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -591,12 +592,7 @@ def request(device_ids: Iterable[int], person_ids: Iterable[int] | None) -> None
         for person_id in ([None] if person_ids is None else person_ids)
     ]
     SyncRequest.objects.bulk_create(rows)
-
-    def signal() -> None:
-        for device_id in device_ids:
-            commands.signal_work(device_id)
-
-    transaction.on_commit(signal)
+    transaction.on_commit(functools.partial(commands.signal_work_many, device_ids))
 
 
 def group_turn_key(device: Device) -> int:
@@ -681,8 +677,7 @@ def _call_next_in_line(device: Device, enterprise_id: int, group_id: int) -> Non
     for device_id in waiting[: TURN_CALLS * 4]:
         if device_id not in called:
             called.append(device_id)
-    for device_id in called[:TURN_CALLS]:
-        commands.signal_work(device_id)
+    commands.signal_work_many(called[:TURN_CALLS])
 
 
 def progress(device: Device) -> dict[str, int]:

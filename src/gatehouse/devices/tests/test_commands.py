@@ -232,6 +232,11 @@ def test_the_event_loop_reads_the_work_state_the_threads_write(device: Any) -> N
     assert read() == (version, True)
     commands.signal_work(device.pk)
     assert read() == (version + 1, False)
+    stranger = device.pk + 100_000  # a counter nobody set yet starts at 0
+    before = commands.work_state(stranger)[0]
+    commands.signal_work_many([device.pk, stranger])
+    assert read() == (version + 2, False)
+    assert commands.work_state(stranger) == (before + 1, False)
 
 
 def test_a_long_queue_keeps_its_order_and_arguments(device: Any) -> None:
