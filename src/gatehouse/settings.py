@@ -174,6 +174,14 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
+_TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _TEST_WORKER.startswith("gw"):
+    # Parallel test workers each take a Redis database of their own: the fixtures empty the
+    # cache before every test, and emptying a Redis cache empties its whole database (one
+    # worker wiped the other's device work counters in the middle of a test).
+    _redis = urlsplit(REDIS_URL)
+    _database = (int(_redis.path.strip("/") or 0) + 1 + int(_TEST_WORKER[2:])) % 16
+    REDIS_URL = _redis._replace(path=f"/{_database}").geturl()
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
