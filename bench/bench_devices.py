@@ -660,23 +660,27 @@ async def _one_change(
     from gatehouse.people import services as people_services
     from gatehouse.people.models import Person
 
-    stop = asyncio.Event()
-    runner = asyncio.create_task(fleet.run(stop))
-    await asyncio.sleep(3 * poll)
-    cpu_before = _process_tree_cpu(pid)
-    await asyncio.sleep(10)
-    idle_cpu = _process_tree_cpu(pid) - cpu_before
-    started = timezone.now()
-    name = f"Changed{started:%H%M%S}"  # a new name each run (the fleet may be reused)
+    loop = asyncio.get_running_loop()
 
-    def change() -> str:
+    def change(name: str) -> str:
         with tenant_scope(enterprise.pk):
             person = Person.objects.order_by("pk").first()
             assert person is not None
             people_services.update_person(person, actor=Actor.system("bench"), first_name=name)
             return str(person.personnel_id)
 
-    def server_side() -> dict[str, Any]:
+    async def changed(name: str) -> tuple[float, float]:
+        """(seconds from the save until every device holds `name`, seconds the save took)"""
+        began = loop.time()
+        pin = await asyncio.to_thread(change, name)
+        saved = loop.time() - began
+        while loop.time() - began < 60:
+            if all(_holds_name(device, pin, name) for device in fleet.devices):
+                return loop.time() - began, saved
+            await asyncio.sleep(0.05)
+        raise RuntimeError(f"{name} did not reach every device within 60 s")
+
+    def server_side(started: Any) -> dict[str, Any]:
         with tenant_scope(enterprise.pk):
             commands = DeviceCommand.objects.filter(operation="user.put", created_at__gte=started)
             figures = commands.aggregate(
@@ -688,18 +692,26 @@ async def _one_change(
             "last_answered_after_s": _seconds_since(started, figures["answered"]),
         }
 
-    loop = asyncio.get_running_loop()
-    began = loop.time()
-    pin = await asyncio.to_thread(change)
-    details: dict[str, Any] = {"save_s": round(loop.time() - began, 3)}
+    stop = asyncio.Event()
+    runner = asyncio.create_task(fleet.run(stop))
     try:
-        while loop.time() - began < 60:
-            if all(_holds_name(device, pin, name) for device in fleet.devices):
-                latency = loop.time() - began
-                return latency, idle_cpu, {**details, **await asyncio.to_thread(server_side)}
-            await asyncio.sleep(0.05)
-        figures = await asyncio.to_thread(server_side)
-        raise RuntimeError(f"the change did not reach every device within 60 s: {figures}")
+        await asyncio.sleep(3 * poll)
+        # A first change warms this process's save (imports, caches), as a server process
+        # that saves persons all day is warm; only the second one is timed.
+        stamp = f"{timezone.now():%H%M%S}"  # new names each run (the fleet may be reused)
+        await changed(f"Warmup{stamp}")
+        await asyncio.sleep(2 * poll)
+        cpu_before = _process_tree_cpu(pid)
+        await asyncio.sleep(10)
+        idle_cpu = _process_tree_cpu(pid) - cpu_before
+        started = timezone.now()
+        try:
+            latency, saved = await changed(f"Changed{stamp}")
+        except RuntimeError as error:
+            figures = await asyncio.to_thread(server_side, started)
+            raise RuntimeError(f"{error}: {figures}") from None
+        details = {"save_s": round(saved, 3), **await asyncio.to_thread(server_side, started)}
+        return latency, idle_cpu, details
     finally:
         stop.set()
         await runner
