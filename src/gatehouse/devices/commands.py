@@ -249,13 +249,25 @@ _LOOP_CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Red
 )
 
 
+# Connections of one process's event loop to Redis. The pool waits for a free connection
+# rather than failing: a thousand devices reconnecting at once send a thousand polls in the
+# same instant, and redis-py's default pool raised "Too many connections" past a hundred.
+LOOP_REDIS_CONNECTIONS = 32
+LOOP_REDIS_WAIT_SECONDS = 10.0
+
+
 def _loop_redis() -> aioredis.Redis:
     """One asyncio Redis client per event loop (a client belongs to the loop it runs on)."""
     loop = asyncio.get_running_loop()
     client = _LOOP_CLIENTS.get(loop)
     if client is None:
         location = settings.CACHES[DEFAULT_CACHE_ALIAS]["LOCATION"]
-        client = aioredis.Redis.from_url(str(location).split(",")[0])
+        pool = aioredis.BlockingConnectionPool.from_url(
+            str(location).split(",")[0],
+            max_connections=LOOP_REDIS_CONNECTIONS,
+            timeout=LOOP_REDIS_WAIT_SECONDS,
+        )
+        client = aioredis.Redis(connection_pool=pool)
         _LOOP_CLIENTS[loop] = client
     return client
 

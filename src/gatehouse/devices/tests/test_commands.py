@@ -239,6 +239,27 @@ def test_the_event_loop_reads_the_work_state_the_threads_write(device: Any) -> N
     assert commands.work_state(stranger) == (before + 1, False)
 
 
+def test_the_event_loop_answers_more_polls_at_once_than_it_has_connections(
+    device: Any,
+) -> None:
+    """A thousand devices coming back at once: the idle-poll fast path waits for a free
+    Redis connection instead of failing the poll."""
+    import asyncio
+
+    from django.core.cache.backends.redis import RedisCache
+
+    if not isinstance(commands._work_cache(), RedisCache):
+        pytest.skip("the in-process cache has no connections")
+    commands.signal_work(device.pk)
+    version, _idle = commands.work_state(device.pk)
+
+    async def many() -> list[tuple[int, bool]]:
+        polls = 5 * commands.LOOP_REDIS_CONNECTIONS
+        return await asyncio.gather(*(commands.work_state_async(device.pk) for _ in range(polls)))
+
+    assert set(asyncio.run(many())) == {(version, False)}
+
+
 def test_a_long_queue_keeps_its_order_and_arguments(device: Any) -> None:
     """A first sync queues hundreds of commands at once (on PostgreSQL through COPY)."""
     count = 700
