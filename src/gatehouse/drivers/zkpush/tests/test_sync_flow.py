@@ -227,12 +227,13 @@ def test_a_change_between_two_devices_reconciles_reaches_the_second(
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="turns are PostgreSQL locks")
-def test_a_full_sync_waits_for_its_turn_and_is_called_when_the_turn_before_ends(
+def test_a_full_sync_waits_for_its_turn_and_the_next_turn_runs_it(
     two_terminals: list[Any], people: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     """Waiting devices are not made to run a full poll each time they poll (with a hundred
-    devices that was most of a sync's CPU): the device whose turn ends calls the next one,
-    and a recheck bounds the wait when no call comes."""
+    devices that was most of a sync's CPU): the device whose turn comes reconciles the
+    waiting ones too while its turn lasts, and a recheck bounds the wait when no turn
+    comes."""
     from gatehouse.devices import commands, services
 
     people("1001")
@@ -257,7 +258,12 @@ def test_a_full_sync_waits_for_its_turn_and_is_called_when_the_turn_before_ends(
     with django_capture_on_commit_callbacks(execute=True):
         texts = [text for _cid, text in _poll(first)]
     assert any("Pin=1001" in text for text in texts)
-    # the first device's turn ended: it called the second
+    # the first device's turn also ran the second's full reconcile: it only collects
+    assert _sync_requests(second.sn) == []
+    assert [operation for operation, _records in _queued(second.sn)][:2] == [
+        "timezone.put",
+        "user.put",
+    ]
     texts = [text for _cid, text in _poll(second)]
     assert any("Pin=1001" in text for text in texts)
 
@@ -349,6 +355,25 @@ def test_a_device_in_the_middle_of_a_poll_gets_the_change_at_its_next_one(
     for client in two_terminals:
         (command,) = _poll(client)
         assert "Name=P1001 Busy" in command[1]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks of PostgreSQL")
+@pytest.mark.django_db(transaction=True)  # the other connection must see the device rows
+def test_a_turn_leaves_a_waiting_device_in_the_middle_of_its_poll_to_itself(
+    two_terminals: list[Any], people: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    people("1001")
+    first, busy = two_terminals
+    with psycopg.connect(**connection.get_connection_params()) as other:
+        other.execute(
+            "SELECT id FROM devices_device WHERE serial_number = %s FOR NO KEY UPDATE", [busy.sn]
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            assert any("Pin=1001" in text for _cid, text in _poll(first))
+        assert _sync_requests(busy.sn) == [None]
+        assert _queued(busy.sn) == []
+    texts = [text for _cid, text in _poll(busy)]  # its own turn
+    assert any("Pin=1001" in text for text in texts)
 
 
 def test_first_syncs_share_a_plan_only_with_devices_that_refuse_the_same(
