@@ -9,7 +9,9 @@ pending) keeps them for the next try.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
+import ssl
 from collections import Counter, deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -108,7 +110,9 @@ class SimDevice:
         self.report: Callable[[str], None] = _silent
         self._timeout = 10.0
         self._owns_http = client is None
-        self._http = client or httpx.AsyncClient(transport=transport, timeout=self._timeout)
+        self._http = client or httpx.AsyncClient(
+            transport=transport, timeout=self._timeout, verify=_tls_context()
+        )
         self._rebooting = False
         self._network_failed = False
         self._send_info = True
@@ -545,6 +549,13 @@ class SimDevice:
             for waiter in waiters:
                 waiter.cancel()
             await asyncio.gather(*waiters, return_exceptions=True)
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One for every simulated device: each client would otherwise load the CA bundle
+    again, a second or more for a thousand devices."""
+    return ssl.create_default_context()
 
 
 def _seconds(value: str | None, default: float) -> float:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -12,8 +11,6 @@ import httpx
 
 from gatehouse_sim.client import SimDevice
 
-# A device keeps a connection for its polls and one for uploads that overlap them.
-CONNECTIONS_PER_DEVICE = 2
 MAX_STAGGER_SECONDS = 5.0
 DRAIN_TIMEOUT_SECONDS = 30.0
 
@@ -54,30 +51,15 @@ class Fleet:
         transport: httpx.AsyncBaseTransport | None = None,
         stagger: float | None = None,
     ) -> None:
-        # one TLS context for all (each client would otherwise load the CA bundle again)
-        tls = ssl.create_default_context()
         settings = asdict(options or DeviceOptions())
-        self.clients = [
-            httpx.AsyncClient(
-                transport=transport,
-                verify=tls,
-                limits=httpx.Limits(
-                    max_connections=CONNECTIONS_PER_DEVICE,
-                    max_keepalive_connections=CONNECTIONS_PER_DEVICE,
-                ),
-                timeout=httpx.Timeout(10.0, pool=60.0),
-            )
-            for _sn in serials
-        ]
         self.devices = [
-            SimDevice(server_url, sn, dialect, client=client, **settings)
-            for sn, client in zip(serials, self.clients, strict=True)
+            SimDevice(server_url, sn, dialect, transport=transport, **settings) for sn in serials
         ]
         spread = min(len(serials) * 0.02, MAX_STAGGER_SECONDS) if stagger is None else stagger
         self.stagger_step = spread / max(1, len(serials))
 
     async def aclose(self) -> None:
-        await asyncio.gather(*(client.aclose() for client in self.clients))
+        await asyncio.gather(*(device.aclose() for device in self.devices))
 
     async def run(
         self,
