@@ -372,6 +372,7 @@ def expire_overdue(device: Device, now: Any = None) -> int:
     """Expire queued commands past their expiry; re-queue or fail sent ones nobody answered."""
     now = now or timezone.now()
     count = 0
+    requeued = False
     stale = DeviceCommand.objects.filter(device=device).filter(
         Q(state=DeviceCommand.State.QUEUED, expires_at__lt=now)
         | Q(state=DeviceCommand.State.SENT, sent_at__lt=now - ANSWER_TIMEOUT)
@@ -390,8 +391,7 @@ def expire_overdue(device: Device, now: Any = None) -> int:
         ):
             command.state = DeviceCommand.State.QUEUED
             command.save(update_fields=["state"])
-            # the device's polls may have been told the queue was drained
-            transaction.on_commit(functools.partial(signal_work, command.device_id))
+            requeued = True
         else:
             _finish(
                 command,
@@ -399,6 +399,8 @@ def expire_overdue(device: Device, now: Any = None) -> int:
                 code=None,
                 message=_("The device did not answer."),
             )
+    if requeued:  # the device's polls may have been told the queue was drained
+        transaction.on_commit(functools.partial(signal_work, device.pk))
     return count
 
 
@@ -455,26 +457,25 @@ def collect(
     fields = ("command_id", "operation", "arguments", "payload_id", "is_sync", "device_id")
     batch = list(queued.order_by("id").only(*fields)[: max_commands + 1])
     variant = driver.render_variant(device)
-    left = len(batch)
+    drained = len(batch) <= max_commands
     for command in batch[:max_commands]:
         command.device = device
         try:
             text = _render(driver, device, command, variant, load_photos)
         except (ValueError, LookupError) as exc:
             _finish(command, DeviceCommand.State.FAILED, code=None, message=str(exc))
-            left -= 1
             continue
         size = len(text.encode()) + 24
         if handed and used + size > budget_bytes:
+            drained = False
             break
         used += size
         handed.append((command, text))
-        left -= 1
     if handed:
         DeviceCommand.objects.filter(pk__in=[command.pk for command, _text in handed]).update(
             state=DeviceCommand.State.SENT, sent_at=now, attempts=F("attempts") + 1
         )
-    return Collected(handed, drained=left == 0)
+    return Collected(handed, drained)
 
 
 def _render(
@@ -515,15 +516,14 @@ def record_results(device: Device, results: Iterable[CommandResult]) -> int:
     with transaction.atomic():
         applied = _settle_sync_answers(device, results, now)
         settled: list[DeviceCommand] = []
-        remaining = DeviceCommand.objects.select_for_update(of=("self",)).filter(
-            device=device,
-            command_id__in=[result.command_id for result in results],
-            state__in=DeviceCommand.OPEN_STATES,
-        )
-        open_commands = {
-            command.command_id: command
-            for command in (remaining if len(applied) < len(results) else ())
-        }
+        open_commands: dict[str, DeviceCommand] = {}
+        if len(applied) < len(results):  # the rest take the general path
+            remaining = DeviceCommand.objects.select_for_update(of=("self",)).filter(
+                device=device,
+                command_id__in=[result.command_id for result in results],
+                state__in=DeviceCommand.OPEN_STATES,
+            )
+            open_commands = {command.command_id: command for command in remaining}
         for result in results:
             command = open_commands.pop(result.command_id, None)
             if command is None:

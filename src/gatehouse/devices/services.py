@@ -119,17 +119,22 @@ def note_contact(
 
 
 def poll_for_work(
-    device: Device, *, budget_bytes: int, max_commands: int
+    device: Device, *, version: int, budget_bytes: int, max_commands: int
 ) -> tuple[sync.Requested, commands.Collected]:
-    """A poll with work signalled: reconcile what was requested, then hand out commands
-    (rendered, within the byte budget). Returns (what the reconcile did, what was handed
-    out).
+    """A poll with work signalled (`version`: the work counter the poll saw): reconcile what
+    was requested, then hand out commands (rendered, within the byte budget). Returns (what
+    the reconcile did, what was handed out).
 
     One poll of a device at a time: a device that retries a poll it thinks was lost must
     not reconcile twice in parallel. The row is read afresh under the lock (the copy cached
     in this process may predate a registry another process just stored). The lock is a
     no-key one: rows that refer to the device (a sync request written by a person's change)
-    can still be inserted meanwhile."""
+    can still be inserted meanwhile.
+
+    A poll that leaves the queue empty marks the device idle: its next polls skip the
+    database. Work queued meanwhile (this poll's reconcile included) moved the counter on,
+    so the mark does not hide it, and a device that took its last commands answers them
+    without a poll in between."""
     with transaction.atomic():
         device = (
             Device.objects.select_for_update(no_key=True, of=("self",))
@@ -143,6 +148,8 @@ def poll_for_work(
             max_commands=max_commands,
             load_photos=photos.load_many,
         )
+    if collected.drained:
+        commands.mark_idle(device.pk, version, requested.recheck)
     return requested, collected
 
 

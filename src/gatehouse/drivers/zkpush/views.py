@@ -513,14 +513,9 @@ def getrequest(request: HttpRequest, device: Device, query: DeviceQuery) -> Http
     version, idle = commands.work_state(device.pk)
     if idle:
         return reply(OK)
-    requested, collected = services.poll_for_work(
-        device, budget_bytes=_budget(device), max_commands=COMMANDS_PER_POLL
+    _requested, collected = services.poll_for_work(
+        device, version=version, budget_bytes=_budget(device), max_commands=COMMANDS_PER_POLL
     )
-    if collected.drained:
-        # work queued meanwhile (this poll's reconcile included) moved the counter on, so
-        # the mark does not hide it; a device that took its last commands answers them
-        # without a poll in between
-        commands.mark_idle(device.pk, version, requested.recheck)
     return reply(
         common.build_getrequest_reply((c.command_id, text) for c, text in collected.handed)
     )

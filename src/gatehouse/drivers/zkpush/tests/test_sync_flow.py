@@ -245,8 +245,12 @@ def test_a_full_sync_waits_for_its_turn_and_the_next_turn_runs_it(
             assert _poll(first) == []
             assert _poll(second) == []
             with platform_scope():
+                device = _device(first.sn)
                 requested, collected = services.poll_for_work(
-                    _device(first.sn), budget_bytes=65536, max_commands=10
+                    device,
+                    version=commands.work_state(device.pk)[0],
+                    budget_bytes=65536,
+                    max_commands=10,
                 )
     assert (requested, collected.handed) == (sync.Requested(waiting=True), [])
     assert requested.recheck == sync.TURN_RECHECK < commands.IDLE_RECHECK
